@@ -2,7 +2,7 @@
 // start from the same numbers.
 
 import type { GPT2Config } from './config.ts';
-import { parameterLayout } from './layout.ts';
+import { dataRanges, parameterLayout } from './layout.ts';
 import { Rng } from '../data/rng.ts';
 
 /**
@@ -17,12 +17,13 @@ export function initParameters(config: GPT2Config, seed: number): Float32Array {
   const residualStd = 0.02 / Math.sqrt(2 * config.nLayer);
   for (const slot of layout.ordered) {
     const name = slot.spec.name;
-    const view = params.subarray(slot.offset, slot.offset + slot.size);
-    if (name === 'ln1w' || name === 'ln2w' || name === 'lnfw') {
-      view.fill(1);
-    } else if (slot.spec.decay) {
-      const std = name === 'attprojw' || name === 'fcprojw' ? residualStd : 0.02;
-      for (let i = 0; i < view.length; i++) view[i] = rng.normal() * std;
+    for (const [start, end] of dataRanges(slot)) {
+      if (name === 'ln1w' || name === 'ln2w' || name === 'lnfw') {
+        params.fill(1, start, end);
+      } else if (slot.spec.decay) {
+        const std = name === 'attprojw' || name === 'fcprojw' ? residualStd : 0.02;
+        for (let i = start; i < end; i++) params[i] = rng.normal() * std;
+      }
     }
   }
   return params;

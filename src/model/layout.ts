@@ -50,8 +50,17 @@ export interface ParameterSlot {
   shape: number[];
   /** Element offset into the flat buffer. */
   offset: number;
-  /** Element count. */
+  /**
+   * Elements reserved in the flat buffer: [offset, offset + size) covers the whole
+   * tensor, including the zero padding between layer slices of a per-layer tensor.
+   */
   size: number;
+  /** Real elements (product of shape), padding excluded. */
+  count: number;
+  /** Real elements of one layer slice (count / L); equals count for other tensors. */
+  layerSize: number;
+  /** Distance between layer slices: layerSize rounded up to ALIGN_ELEMENTS. */
+  layerStride: number;
 }
 
 export interface ParameterLayout {
@@ -63,8 +72,9 @@ export interface ParameterLayout {
 }
 
 /**
- * Offsets are rounded up to a multiple of ALIGN_ELEMENTS so every tensor can be bound
- * on its own (WebGPU's minStorageBufferOffsetAlignment is at most 256 bytes).
+ * Offsets of tensors and of layer slices are rounded up to a multiple of ALIGN_ELEMENTS
+ * float32 elements (256 bytes), so every tensor and every layer slice can be bound on
+ * its own: WebGPU's minStorageBufferOffsetAlignment is at most 256 bytes.
  */
 export const ALIGN_ELEMENTS = 64;
 
@@ -74,22 +84,44 @@ export function parameterLayout(config: GPT2Config): ParameterLayout {
   let offset = 0;
   for (const spec of PARAMETER_TENSORS) {
     const shape = spec.shape(config);
-    const size = shape.reduce((a, b) => a * b, 1);
-    const slot: ParameterSlot = { spec, shape, offset, size };
+    const count = shape.reduce((a, b) => a * b, 1);
+    const layers = spec.perLayer ? shape[0] : 1;
+    const layerSize = count / layers;
+    const layerStride = alignElements(layerSize);
+    const size = spec.perLayer ? layerStride * (layers - 1) + layerSize : count;
+    const slot: ParameterSlot = { spec, shape, offset, size, count, layerSize, layerStride };
     slots[spec.name] = slot;
     ordered.push(slot);
-    offset += Math.ceil(size / ALIGN_ELEMENTS) * ALIGN_ELEMENTS;
+    offset += alignElements(size);
   }
   return { slots, ordered, total: offset };
 }
 
-/** Number of real parameters (padding between tensors excluded). */
-export function parameterCount(config: GPT2Config): number {
-  return parameterLayout(config).ordered.reduce((sum, slot) => sum + slot.size, 0);
+export function alignElements(elements: number): number {
+  return Math.ceil(elements / ALIGN_ELEMENTS) * ALIGN_ELEMENTS;
 }
 
-/** Element offset of layer l's slice of a per-layer tensor. */
+/** Number of real parameters (padding excluded). */
+export function parameterCount(config: GPT2Config): number {
+  return parameterLayout(config).ordered.reduce((sum, slot) => sum + slot.count, 0);
+}
+
+/** Element offset of layer l's slice (layerSize elements) of a per-layer tensor. */
 export function layerOffset(slot: ParameterSlot, layer: number): number {
   if (!slot.spec.perLayer) throw new Error(`${slot.spec.name} is not a per-layer tensor`);
-  return slot.offset + layer * (slot.size / slot.shape[0]);
+  if (!Number.isInteger(layer) || layer < 0 || layer >= slot.shape[0]) {
+    throw new Error(`layer ${layer} out of range for ${slot.spec.name} with ${slot.shape[0]} layers`);
+  }
+  return slot.offset + layer * slot.layerStride;
+}
+
+/** Element ranges [start, end) of the real (non-padding) data of a tensor, one per layer slice. */
+export function dataRanges(slot: ParameterSlot): [number, number][] {
+  const layers = slot.spec.perLayer ? slot.shape[0] : 1;
+  const ranges: [number, number][] = [];
+  for (let l = 0; l < layers; l++) {
+    const start = slot.offset + l * slot.layerStride;
+    ranges.push([start, start + slot.layerSize]);
+  }
+  return ranges;
 }

@@ -1,0 +1,144 @@
+// Compute pipelines and dispatches. A kernel is one WGSL entry point of one op-family
+// module (shaders/NAME.wgsl, with shaders/common.wgsl prepended); pipelines are cached
+// under a key naming the module, the entry point and every override constant. A
+// Dispatch is a pipeline with its bind group and workgroup count, built once per model
+// config and encoded every step.
+
+import commonWgsl from '../../shaders/common.wgsl?raw';
+import type { UniformLayout } from './uniforms.ts';
+import { WG_1D, WG_MATMUL, WG_REDUCE } from './workgroups.ts';
+
+export interface BufferSlice {
+  buffer: GPUBuffer;
+  /** Byte offset, a multiple of minStorageBufferOffsetAlignment (256). */
+  offset: number;
+  /** Byte size. */
+  size: number;
+}
+
+export interface KernelModule {
+  /** Family name, also the WGSL file's name: 'matmul', 'layernorm', ... */
+  name: string;
+  source: string;
+  /** Uniform structs the module uses; their WGSL declarations are generated and prepended. */
+  uniforms: readonly UniformLayout<string>[];
+  /** Generated WGSL constants (field indices shared with TypeScript), prepended too. */
+  prelude?: string;
+}
+
+export interface Dispatch {
+  /** `family.entryPoint`, plus a suffix naming the tensor it works on. */
+  label: string;
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  workgroups: [number, number, number];
+  /** Floating-point operations this dispatch performs for its real shapes. */
+  flops: number;
+}
+
+/** Override constants every module may declare; each is set only where a module uses it. */
+const SHARED_CONSTANTS: Record<string, number> = {
+  WG_1D,
+  WG_REDUCE,
+  WG_MATMUL,
+};
+
+export class KernelCache {
+  private readonly modules = new Map<string, GPUShaderModule>();
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly uniformBuffers: GPUBuffer[] = [];
+
+  constructor(readonly device: GPUDevice) {}
+
+  private shaderModule(module: KernelModule): GPUShaderModule {
+    let shader = this.modules.get(module.name);
+    if (!shader) {
+      shader = this.device.createShaderModule({
+        label: `shader.${module.name}`,
+        code: [commonWgsl, ...module.uniforms.map((u) => u.wgsl()), module.prelude ?? '', module.source].join('\n'),
+      });
+      this.modules.set(module.name, shader);
+    }
+    return shader;
+  }
+
+  pipeline(module: KernelModule, entryPoint: string, constants: Record<string, number> = {}): GPUComputePipeline {
+    const used: Record<string, number> = {};
+    for (const [key, value] of Object.entries(SHARED_CONSTANTS)) {
+      if (new RegExp(`\\boverride\\s+${key}\\b`).test(module.source)) used[key] = value;
+    }
+    Object.assign(used, constants);
+    const key = `${module.name}.${entryPoint}(${Object.entries(used).map(([k, v]) => `${k}=${v}`).join(',')})`;
+    let pipeline = this.pipelines.get(key);
+    if (!pipeline) {
+      pipeline = this.device.createComputePipeline({
+        label: `pipeline.${key}`,
+        layout: 'auto',
+        compute: { module: this.shaderModule(module), entryPoint, constants: used },
+      });
+      this.pipelines.set(key, pipeline);
+    }
+    return pipeline;
+  }
+
+  /** A small uniform buffer holding `data`, owned by the cache. */
+  uniform(label: string, data: ArrayBuffer): GPUBuffer {
+    const buffer = this.device.createBuffer({
+      label: `uniform.${label}`,
+      size: data.byteLength,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    this.device.queue.writeBuffer(buffer, 0, data);
+    this.uniformBuffers.push(buffer);
+    return buffer;
+  }
+
+  /**
+   * Build a dispatch. `resources` are in binding order (binding i of group 0 gets
+   * resources[i]); a GPUBuffer means the whole buffer.
+   */
+  dispatch(
+    module: KernelModule,
+    entryPoint: string,
+    resources: (BufferSlice | GPUBuffer)[],
+    workgroups: [number, number, number],
+    flops: number,
+    options: { constants?: Record<string, number>; labelSuffix?: string } = {},
+  ): Dispatch {
+    const pipeline = this.pipeline(module, entryPoint, options.constants);
+    const label = `${module.name}.${entryPoint}${options.labelSuffix ? `.${options.labelSuffix}` : ''}`;
+    const bindGroup = this.device.createBindGroup({
+      label: `bindGroup.${label}`,
+      layout: pipeline.getBindGroupLayout(0),
+      entries: resources.map((resource, binding) =>
+        resource instanceof GPUBuffer
+          ? { binding, resource: { buffer: resource } }
+          : { binding, resource: { buffer: resource.buffer, offset: resource.offset, size: resource.size } },
+      ),
+    });
+    return { label, pipeline, bindGroup, workgroups, flops };
+  }
+
+  destroy(): void {
+    for (const buffer of this.uniformBuffers) buffer.destroy();
+    this.uniformBuffers.length = 0;
+  }
+}
+
+/** Encode dispatches into one compute pass, in order. */
+export function encodeDispatches(encoder: GPUCommandEncoder, dispatches: readonly Dispatch[], label: string): void {
+  const pass = encoder.beginComputePass({ label });
+  for (const d of dispatches) {
+    pass.setPipeline(d.pipeline);
+    pass.setBindGroup(0, d.bindGroup);
+    pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
+  }
+  pass.end();
+}
+
+/** Sum of the FLOPs of a list of dispatches. */
+export function sumFlops(dispatches: readonly Dispatch[]): number {
+  let total = 0;
+  for (const d of dispatches) total += d.flops;
+  return total;
+}

@@ -1,0 +1,52 @@
+// Host side of shaders/layernorm.wgsl.
+import source from '../../../shaders/layernorm.wgsl?raw';
+import { LAYERNORM_EPS } from '../../model/config.ts';
+import type { BufferSlice, Dispatch, KernelCache, KernelModule } from '../kernel.ts';
+import { UniformLayout } from '../uniforms.ts';
+import { ceilDiv, grid1d, WG_1D } from '../workgroups.ts';
+
+export const LayernormSizes = new UniformLayout('LayernormSizes', [['N', 'u32'], ['C', 'u32'], ['eps', 'f32']] as const);
+
+export const layernormModule: KernelModule = { name: 'layernorm', source, uniforms: [LayernormSizes] };
+
+// Arithmetic operations per element, counted from the kernel bodies.
+const FORWARD_FLOPS = 8;
+const BACKWARD_INPUT_FLOPS = 14;
+const BACKWARD_PARAMS_FLOPS = 5;
+
+export function layernormForward(
+  kernels: KernelCache,
+  b: { out: BufferSlice; mean: BufferSlice; rstd: BufferSlice; inp: BufferSlice; weight: BufferSlice; bias: BufferSlice },
+  dims: { N: number; C: number },
+): Dispatch[] {
+  const uniform = kernels.uniform('layernorm', LayernormSizes.pack({ ...dims, eps: LAYERNORM_EPS }));
+  return [
+    kernels.dispatch(
+      layernormModule, 'layernormForward', [b.out, b.mean, b.rstd, b.inp, b.weight, b.bias, uniform],
+      grid1d(dims.N, WG_1D), FORWARD_FLOPS * dims.N * dims.C,
+    ),
+  ];
+}
+
+/** Accumulates into dinp, dweight and dbias. */
+export function layernormBackward(
+  kernels: KernelCache,
+  b: {
+    dinp: BufferSlice; dweight: BufferSlice; dbias: BufferSlice; dout: BufferSlice;
+    inp: BufferSlice; weight: BufferSlice; mean: BufferSlice; rstd: BufferSlice;
+  },
+  dims: { N: number; C: number },
+): Dispatch[] {
+  const uniform = kernels.uniform('layernormBackward', LayernormSizes.pack({ ...dims, eps: LAYERNORM_EPS }));
+  const elements = dims.N * dims.C;
+  return [
+    kernels.dispatch(
+      layernormModule, 'layernormBackwardInput', [b.dinp, b.dout, b.inp, b.weight, b.mean, b.rstd, uniform],
+      grid1d(dims.N, WG_1D), BACKWARD_INPUT_FLOPS * elements,
+    ),
+    kernels.dispatch(
+      layernormModule, 'layernormBackwardParams', [b.dweight, b.dbias, b.dout, b.inp, b.mean, b.rstd, uniform],
+      [ceilDiv(dims.C, WG_1D), 1, 1], BACKWARD_PARAMS_FLOPS * elements,
+    ),
+  ];
+}

@@ -1,0 +1,90 @@
+// Host side of shaders/matmul.wgsl: the linear layer out = inp·Wᵀ + b and its backward,
+// all as one general multiply with transpose and accumulate flags.
+import source from '../../../shaders/matmul.wgsl?raw';
+import type { BufferSlice, Dispatch, KernelCache, KernelModule } from '../kernel.ts';
+import { UniformLayout } from '../uniforms.ts';
+import { ceilDiv, MATMUL_BLOCK, WG_MATMUL } from '../workgroups.ts';
+
+export const MatmulSizes = new UniformLayout('MatmulSizes', [['M', 'u32'], ['N', 'u32'], ['K', 'u32']] as const);
+
+export const matmulModule: KernelModule = { name: 'matmul', source, uniforms: [MatmulSizes] };
+
+export interface GemmOptions {
+  transA: boolean;
+  transB: boolean;
+  accumulate: boolean;
+  bias?: BufferSlice;
+  label?: string;
+}
+
+/** out (M,N) = op(A)·op(B) [+ bias] [+ out]; see shaders/matmul.wgsl for the layouts. */
+export function gemm(
+  kernels: KernelCache,
+  out: BufferSlice,
+  a: BufferSlice,
+  b: BufferSlice,
+  dims: { M: number; N: number; K: number },
+  options: GemmOptions,
+): Dispatch {
+  const uniform = kernels.uniform('matmul', MatmulSizes.pack(dims));
+  const tile = WG_MATMUL * MATMUL_BLOCK;
+  const workgroups: [number, number, number] = [ceilDiv(dims.N, tile), ceilDiv(dims.M, tile), 1];
+  const extra = (options.bias ? 1 : 0) + (options.accumulate ? 1 : 0);
+  const flops = 2 * dims.M * dims.N * dims.K + extra * dims.M * dims.N;
+  // Without a bias, binding 3 still needs a buffer; `a` stands in and is never read.
+  return kernels.dispatch(matmulModule, 'matmul', [out, a, b, options.bias ?? a, uniform], workgroups, flops, {
+    constants: {
+      TRANS_A: options.transA ? 1 : 0,
+      TRANS_B: options.transB ? 1 : 0,
+      HAS_BIAS: options.bias ? 1 : 0,
+      ACCUMULATE: options.accumulate ? 1 : 0,
+    },
+    labelSuffix: options.label,
+  });
+}
+
+/** out (N,OC) = inp (N,C) · weight (OC,C)ᵀ + bias (OC); overwrites out. */
+export function matmulForward(
+  kernels: KernelCache,
+  b: { out: BufferSlice; inp: BufferSlice; weight: BufferSlice; bias: BufferSlice | null },
+  dims: { N: number; C: number; OC: number },
+  label?: string,
+): Dispatch[] {
+  return [
+    gemm(kernels, b.out, b.inp, b.weight, { M: dims.N, N: dims.OC, K: dims.C }, {
+      transA: false, transB: true, accumulate: false, bias: b.bias ?? undefined, label,
+    }),
+  ];
+}
+
+/**
+ * Accumulates dinp += dout·W, dweight += doutᵀ·inp and dbias += Σ_rows dout.
+ * dinp may be null when the input needs no gradient.
+ */
+export function matmulBackward(
+  kernels: KernelCache,
+  b: {
+    dinp: BufferSlice | null; dweight: BufferSlice; dbias: BufferSlice | null;
+    dout: BufferSlice; inp: BufferSlice; weight: BufferSlice;
+  },
+  dims: { N: number; C: number; OC: number },
+  label?: string,
+): Dispatch[] {
+  const dispatches: Dispatch[] = [];
+  if (b.dinp) {
+    dispatches.push(gemm(kernels, b.dinp, b.dout, b.weight, { M: dims.N, N: dims.C, K: dims.OC }, {
+      transA: false, transB: false, accumulate: true, label: label && `${label}.dinp`,
+    }));
+  }
+  dispatches.push(gemm(kernels, b.dweight, b.dout, b.inp, { M: dims.OC, N: dims.C, K: dims.N }, {
+    transA: true, transB: false, accumulate: true, label: label && `${label}.dweight`,
+  }));
+  if (b.dbias) {
+    const uniform = kernels.uniform('matmulBias', MatmulSizes.pack({ M: dims.N, N: dims.OC, K: 0 }));
+    dispatches.push(kernels.dispatch(
+      matmulModule, 'matmulBackwardBias', [b.dbias, b.dout, uniform],
+      [ceilDiv(dims.OC, WG_MATMUL * WG_MATMUL), 1, 1], dims.N * dims.OC, { labelSuffix: label },
+    ));
+  }
+  return dispatches;
+}
