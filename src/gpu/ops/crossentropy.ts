@@ -4,6 +4,7 @@ import source from '../../../shaders/crossentropy.wgsl?raw';
 import type { BufferSlice, Dispatch, KernelCache, KernelModule } from '../kernel.ts';
 import { UniformLayout } from '../uniforms.ts';
 import { grid1d, MAX_WORKGROUPS_PER_DIMENSION, WG_1D } from '../workgroups.ts';
+import { checkKeptCount } from './select.ts';
 
 export const CrossentropySizes = new UniformLayout('CrossentropySizes', [
   ['M', 'u32'], ['V', 'u32'], ['invKept', 'f32'],
@@ -36,19 +37,21 @@ export function crossentropyForward(
   ];
 }
 
-/** Overwrites the logits (M,V) in place with dlogits = (mask/k)·(p − onehot). */
+/**
+ * Overwrites the logits (M,V) in place with dlogits = (mask/k)·(p − onehot). Pass
+ * `uniform` (CrossentropySizes) to change k between steps.
+ */
 export function crossentropyBackward(
   kernels: KernelCache,
   b: { dlogits: BufferSlice; rowStats: BufferSlice; targets: BufferSlice; mask: BufferSlice },
   dims: { M: number; V: number; k: number },
+  uniform?: GPUBuffer,
 ): Dispatch[] {
-  if (!Number.isInteger(dims.k) || dims.k < 1 || dims.k > dims.M) {
-    throw new Error(`crossentropyBackward: kept count k must be an integer in [1, ${dims.M}], got ${dims.k}`);
-  }
-  const uniform = kernels.uniform('crossentropyBackward', CrossentropySizes.pack({ M: dims.M, V: dims.V, invKept: 1 / dims.k }));
+  checkKeptCount('crossentropyBackward', dims.k, dims.M);
+  const sizes = uniform ?? kernels.uniform('crossentropyBackward', CrossentropySizes.pack({ M: dims.M, V: dims.V, invKept: 1 / dims.k }));
   return [
     kernels.dispatch(
-      crossentropyModule, 'crossentropyBackward', [b.dlogits, b.rowStats, b.targets, b.mask, uniform],
+      crossentropyModule, 'crossentropyBackward', [b.dlogits, b.rowStats, b.targets, b.mask, sizes],
       grid1d(dims.M * dims.V, WG_1D), BACKWARD_FLOPS * dims.M * dims.V,
     ),
   ];

@@ -11,19 +11,24 @@ export const selectModule: KernelModule = { name: 'select', source, uniforms: [S
 export const SELECT_STATS = { threshold: 0, keptCount: 1, keptScoreSum: 2 } as const;
 export const SELECT_STATS_LENGTH = 3;
 
+export function checkKeptCount(op: string, k: number, M: number): void {
+  if (!Number.isInteger(k) || k < 1 || k > M) {
+    throw new Error(`${op}: kept count k must be an integer in [1, ${M}], got ${k}`);
+  }
+}
+
 /**
  * Overwrites mask (M), keptIndices (first k of M entries) and selectStats from scores (M).
  * The only floating-point work is the sum of kept scores (k adds); the radix passes are
- * integer operations.
+ * integer operations. Pass `uniform` (SelectSizes) to change k between steps.
  */
 export function selectTopK(
   kernels: KernelCache,
   b: { mask: BufferSlice; keptIndices: BufferSlice; selectStats: BufferSlice; scores: BufferSlice },
   dims: { M: number; k: number },
+  uniform?: GPUBuffer,
 ): Dispatch[] {
-  if (!Number.isInteger(dims.k) || dims.k < 1 || dims.k > dims.M) {
-    throw new Error(`selectTopK: k must be an integer in [1, ${dims.M}], got ${dims.k}`);
-  }
-  const uniform = kernels.uniform('select', SelectSizes.pack(dims));
-  return [kernels.dispatch(selectModule, 'selectTopK', [b.mask, b.keptIndices, b.selectStats, b.scores, uniform], [1, 1, 1], dims.k)];
+  checkKeptCount('selectTopK', dims.k, dims.M);
+  const sizes = uniform ?? kernels.uniform('select', SelectSizes.pack(dims));
+  return [kernels.dispatch(selectModule, 'selectTopK', [b.mask, b.keptIndices, b.selectStats, b.scores, sizes], [1, 1, 1], dims.k)];
 }

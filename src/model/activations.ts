@@ -1,0 +1,109 @@
+// The table of activation tensors and of their gradients for one (B, T) batch shape.
+// Each named tensor is its own GPUBuffer: WebGPU forbids one buffer being bound as
+// writable and read-only storage in the same dispatch, and a layer's kernels write one
+// activation while reading another. Per-layer tensors stack L slices in one buffer,
+// each slice aligned to 256 bytes so it can be bound alone.
+
+import type { GPT2Config } from './config.ts';
+import { alignElements } from './layout.ts';
+
+export interface BatchDims {
+  B: number;
+  T: number;
+}
+
+interface TensorSpec<Name extends string> {
+  name: Name;
+  /** Elements of one slice, from the model config and batch shape. */
+  elements: (c: GPT2Config, d: BatchDims) => number;
+  /** Shape of one slice, written with symbols. */
+  symbolicShape: string;
+  perLayer: boolean;
+}
+
+function spec<Name extends string>(
+  name: Name, symbolicShape: string, perLayer: boolean, elements: (c: GPT2Config, d: BatchDims) => number,
+): TensorSpec<Name> {
+  return { name, symbolicShape, perLayer, elements };
+}
+
+const btc = (c: GPT2Config, d: BatchDims) => d.B * d.T * c.nEmbd;
+const bt = (_c: GPT2Config, d: BatchDims) => d.B * d.T;
+
+/** Forward activations, llm.c's ActivationTensors with the names of this project. */
+export const ACTIVATION_TENSORS = [
+  spec('encoded', '(B,T,C)', false, btc),
+  spec('ln1', '(B,T,C)', true, btc),
+  spec('ln1Mean', '(B,T)', true, bt),
+  spec('ln1Rstd', '(B,T)', true, bt),
+  spec('qkv', '(B,T,3C)', true, (c, d) => 3 * btc(c, d)),
+  spec('att', '(B,NH,T,T)', true, (c, d) => d.B * c.nHead * d.T * d.T),
+  spec('atty', '(B,T,C)', true, btc),
+  spec('attproj', '(B,T,C)', true, btc),
+  spec('residual2', '(B,T,C)', true, btc),
+  spec('ln2', '(B,T,C)', true, btc),
+  spec('ln2Mean', '(B,T)', true, bt),
+  spec('ln2Rstd', '(B,T)', true, bt),
+  spec('fch', '(B,T,4C)', true, (c, d) => 4 * btc(c, d)),
+  spec('fchGelu', '(B,T,4C)', true, (c, d) => 4 * btc(c, d)),
+  spec('fcproj', '(B,T,C)', true, btc),
+  spec('residual3', '(B,T,C)', true, btc),
+  spec('lnf', '(B,T,C)', false, btc),
+  spec('lnfMean', '(B,T)', false, bt),
+  spec('lnfRstd', '(B,T)', false, bt),
+  // Holds the logits after the forward and dlogits after the cross-entropy backward.
+  spec('logits', '(B,T,V)', false, (c, d) => d.B * d.T * c.vocabSize),
+  spec('losses', '(B,T)', false, bt),
+  spec('entropies', '(B,T)', false, bt),
+  spec('rowStats', '(B,T,2)', false, (c, d) => 2 * bt(c, d)),
+] as const;
+
+/**
+ * Gradients of activations used as backward scratch. All are zeroed at the start of
+ * each step (the per-layer ones are accumulated into by +=), except dpreatt, which the
+ * attention backward overwrites.
+ */
+export const ACTIVATION_GRAD_TENSORS = [
+  spec('dresidual', '(B,T,C)', false, btc),
+  spec('dlnf', '(B,T,C)', false, btc),
+  spec('dfchGelu', '(B,T,4C)', true, (c, d) => 4 * btc(c, d)),
+  spec('dfch', '(B,T,4C)', true, (c, d) => 4 * btc(c, d)),
+  spec('dln2', '(B,T,C)', true, btc),
+  spec('datty', '(B,T,C)', true, btc),
+  spec('dpreatt', '(B,NH,T,T)', true, (c, d) => d.B * c.nHead * d.T * d.T),
+  spec('dqkv', '(B,T,3C)', true, (c, d) => 3 * btc(c, d)),
+  spec('dln1', '(B,T,C)', true, btc),
+] as const;
+
+export type ActivationName = (typeof ACTIVATION_TENSORS)[number]['name'];
+export type ActivationGradName = (typeof ACTIVATION_GRAD_TENSORS)[number]['name'];
+
+export interface TensorAllocation {
+  symbolicShape: string;
+  perLayer: boolean;
+  /** Elements of one (layer) slice. */
+  sliceElements: number;
+  /** Distance between layer slices in elements (aligned). */
+  sliceStride: number;
+  /** Elements of the whole buffer. */
+  totalElements: number;
+}
+
+export function tensorAllocations<Name extends string>(
+  table: readonly TensorSpec<Name>[], config: GPT2Config, dims: BatchDims,
+): Record<Name, TensorAllocation> {
+  const out = {} as Record<Name, TensorAllocation>;
+  for (const t of table) {
+    const sliceElements = t.elements(config, dims);
+    const sliceStride = alignElements(sliceElements);
+    const layers = t.perLayer ? config.nLayer : 1;
+    out[t.name] = {
+      symbolicShape: t.symbolicShape,
+      perLayer: t.perLayer,
+      sliceElements,
+      sliceStride,
+      totalElements: sliceStride * (layers - 1) + sliceElements,
+    };
+  }
+  return out;
+}

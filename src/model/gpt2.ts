@@ -1,0 +1,283 @@
+// GPT-2 on the GPU: the buffers of one model instance and its training step as lists
+// of dispatches, built once per (config, B, T). Parameters, gradients and AdamW moments
+// live in flat buffers laid out by src/model/layout.ts; activations in one buffer per
+// tensor (src/model/activations.ts). The dispatch lists themselves are in gpt2-plan.ts.
+
+import { createStorage, elementSlice } from '../gpu/buffers.ts';
+import type { BufferSlice, Dispatch, KernelCache } from '../gpu/kernel.ts';
+import { sumFlops } from '../gpu/kernel.ts';
+import { AdamwParams } from '../gpu/ops/adamw.ts';
+import { CrossentropySizes } from '../gpu/ops/crossentropy.ts';
+import { GRAD_NORM_PER_THREAD, gradNormPartialCount, GradNormSizes, LossStatisticsSizes, METRIC_STRIDE } from '../gpu/ops/metrics.ts';
+import { checkKeptCount, SELECT_STATS_LENGTH, SelectSizes } from '../gpu/ops/select.ts';
+import {
+  ACTIVATION_GRAD_TENSORS, ACTIVATION_TENSORS, tensorAllocations,
+  type ActivationGradName, type ActivationName, type BatchDims, type TensorAllocation,
+} from './activations.ts';
+import { validateConfig, type GPT2Config } from './config.ts';
+import { buildBackward, buildForward, buildOptimizer, buildSelection, buildStatistics } from './gpt2-plan.ts';
+import { dataRanges, layerOffset, parameterLayout, type ParameterLayout, type ParameterName } from './layout.ts';
+
+/** Which per-token score the selection ranks. */
+export type ScoreKind = 'loss' | 'entropy';
+
+export interface AdamwStep {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** 1-based optimizer step, for the bias corrections. */
+  step: number;
+  /** Global gradient-norm clip; 0 disables it. */
+  gradClip: number;
+}
+
+export interface Gpt2GpuOptions {
+  config: GPT2Config;
+  dims: BatchDims;
+  score: ScoreKind;
+  /** Records in the metric ring (one per step, reused modulo this count). */
+  ringSlots: number;
+  label: string;
+}
+
+/** Per-step values written to uniforms before the step's command buffer is submitted. */
+export interface StepUniforms {
+  k: number;
+  slot: number;
+  adamw: AdamwStep;
+}
+
+export class Gpt2Gpu {
+  readonly config: GPT2Config;
+  readonly dims: BatchDims;
+  /** Target tokens per batch, B·T. */
+  readonly M: number;
+  readonly layout: ParameterLayout;
+  readonly ringSlots: number;
+  readonly score: ScoreKind;
+  readonly label: string;
+
+  readonly params: GPUBuffer;
+  readonly grads: GPUBuffer;
+  readonly adamM: GPUBuffer;
+  readonly adamV: GPUBuffer;
+  readonly inputs: GPUBuffer;
+  readonly targets: GPUBuffer;
+  readonly mask: GPUBuffer;
+  readonly keptIndices: GPUBuffer;
+  readonly selectStats: GPUBuffer;
+  readonly normStats: GPUBuffer;
+  readonly gradNormPartials: GPUBuffer;
+  readonly decayRanges: GPUBuffer;
+  readonly ring: GPUBuffer;
+  readonly acts: Record<ActivationName, GPUBuffer>;
+  readonly dacts: Record<ActivationGradName, GPUBuffer>;
+  readonly actAlloc: Record<ActivationName, TensorAllocation>;
+  readonly dactAlloc: Record<ActivationGradName, TensorAllocation>;
+
+  readonly uniforms: {
+    select: GPUBuffer;
+    crossentropyBackward: GPUBuffer;
+    statistics: GPUBuffer;
+    gradNorm: GPUBuffer;
+    adamw: GPUBuffer;
+  };
+  readonly decayRangeCount: number;
+
+  /** Forward pass to per-token losses and entropies. */
+  readonly forward: Dispatch[];
+  /** Top-k selection of the scores into mask and keptIndices. */
+  readonly selection: Dispatch[];
+  /** Loss means, VaR and kept count into the metric ring. */
+  readonly statistics: Dispatch[];
+  /** Backward from the masked cross-entropy to every parameter gradient. */
+  readonly backward: Dispatch[];
+  /** Gradient norm, clip scale and AdamW. */
+  readonly optimizer: Dispatch[];
+
+  readonly device: GPUDevice;
+  private readonly buffers: GPUBuffer[] = [];
+
+  constructor(kernels: KernelCache, options: Gpt2GpuOptions) {
+    validateConfig(options.config);
+    const { config, dims, label } = options;
+    if (!Number.isInteger(dims.B) || dims.B < 1 || !Number.isInteger(dims.T) || dims.T < 1) {
+      throw new Error(`invalid batch shape B=${dims.B}, T=${dims.T}: both must be positive integers`);
+    }
+    if (dims.T > config.blockSize) {
+      throw new Error(`sequence length T=${dims.T} exceeds the model's blockSize ${config.blockSize}`);
+    }
+    this.device = kernels.device;
+    this.config = config;
+    this.dims = dims;
+    this.M = dims.B * dims.T;
+    this.layout = parameterLayout(config);
+    this.ringSlots = options.ringSlots;
+    this.score = options.score;
+    this.label = label;
+    const P = this.layout.total;
+
+    // Flat parameter-sized buffers.
+    this.params = this.storage('params', P);
+    this.grads = this.storage('grads', P);
+    this.adamM = this.storage('adamM', P);
+    this.adamV = this.storage('adamV', P);
+
+    // Batch, selection, optimizer and metric buffers.
+    this.inputs = this.storage('inputs', this.M);
+    this.targets = this.storage('targets', this.M);
+    this.mask = this.storage('mask', this.M);
+    this.keptIndices = this.storage('keptIndices', this.M);
+    this.selectStats = this.storage('selectStats', SELECT_STATS_LENGTH);
+    this.normStats = this.storage('normStats', 2);
+    this.gradNormPartials = this.storage('gradNormPartials', gradNormPartialCount(P));
+    this.ring = this.storage('ring', this.ringSlots * METRIC_STRIDE);
+    const decayRanges = this.layout.ordered.filter((slot) => slot.spec.decay).flatMap((slot) => dataRanges(slot));
+    this.decayRangeCount = decayRanges.length;
+    this.decayRanges = this.storage('decayRanges', 2 * decayRanges.length);
+    this.device.queue.writeBuffer(this.decayRanges, 0, Uint32Array.from(decayRanges.flat()));
+
+    // Activations and their gradients.
+    this.actAlloc = tensorAllocations(ACTIVATION_TENSORS, config, dims);
+    this.dactAlloc = tensorAllocations(ACTIVATION_GRAD_TENSORS, config, dims);
+    this.acts = {} as Record<ActivationName, GPUBuffer>;
+    for (const [name, alloc] of Object.entries(this.actAlloc) as [ActivationName, TensorAllocation][]) {
+      this.acts[name] = this.storage(`acts.${name}`, alloc.totalElements);
+    }
+    this.dacts = {} as Record<ActivationGradName, GPUBuffer>;
+    for (const [name, alloc] of Object.entries(this.dactAlloc) as [ActivationGradName, TensorAllocation][]) {
+      this.dacts[name] = this.storage(`dacts.${name}`, alloc.totalElements);
+    }
+
+    // Uniforms rewritten every step (k, ring slot, learning rate and bias corrections).
+    this.uniforms = {
+      select: kernels.uniform(`${label}.select`, new ArrayBuffer(SelectSizes.byteSize)),
+      crossentropyBackward: kernels.uniform(`${label}.crossentropyBackward`, new ArrayBuffer(CrossentropySizes.byteSize)),
+      statistics: kernels.uniform(`${label}.statistics`, new ArrayBuffer(LossStatisticsSizes.byteSize)),
+      gradNorm: kernels.uniform(`${label}.gradNorm`, new ArrayBuffer(GradNormSizes.byteSize)),
+      adamw: kernels.uniform(`${label}.adamw`, new ArrayBuffer(AdamwParams.byteSize)),
+    };
+
+    this.forward = buildForward(kernels, this);
+    this.selection = buildSelection(kernels, this);
+    this.statistics = buildStatistics(kernels, this);
+    this.backward = buildBackward(kernels, this);
+    this.optimizer = buildOptimizer(kernels, this);
+  }
+
+  // --- slices used by the plan ----------------------------------------------------------
+
+  private storage(name: string, elements: number): GPUBuffer {
+    const buffer = createStorage(this.device, `${this.label}.${name}`, elements * 4);
+    this.buffers.push(buffer);
+    return buffer;
+  }
+
+  whole(buffer: GPUBuffer): BufferSlice {
+    return { buffer, offset: 0, size: buffer.size };
+  }
+
+  /** Activation slice (layer l of a per-layer tensor). */
+  act(name: ActivationName, layer = 0): BufferSlice {
+    const alloc = this.actAlloc[name];
+    return elementSlice(this.acts[name], layer * alloc.sliceStride, alloc.sliceElements);
+  }
+
+  /** Activation-gradient slice (layer l of a per-layer tensor). */
+  dact(name: ActivationGradName, layer = 0): BufferSlice {
+    const alloc = this.dactAlloc[name];
+    return elementSlice(this.dacts[name], layer * alloc.sliceStride, alloc.sliceElements);
+  }
+
+  private parameterSlice(buffer: GPUBuffer, name: ParameterName, layer?: number): BufferSlice {
+    const slot = this.layout.slots[name];
+    if (slot.spec.perLayer) return elementSlice(buffer, layerOffset(slot, layer ?? 0), slot.layerSize);
+    return elementSlice(buffer, slot.offset, slot.count);
+  }
+
+  /** Parameter slice. */
+  param(name: ParameterName, layer?: number): BufferSlice {
+    return this.parameterSlice(this.params, name, layer);
+  }
+
+  /** Parameter-gradient slice. */
+  grad(name: ParameterName, layer?: number): BufferSlice {
+    return this.parameterSlice(this.grads, name, layer);
+  }
+
+  // --- per-step host work ---------------------------------------------------------------
+
+  /** Executed FLOPs of one training step (forward, selection, statistics, backward, optimizer) keeping k tokens. */
+  trainingStepFlops(k: number): number {
+    // The select dispatch's FLOPs were recorded for k = M; its float work is k adds.
+    return sumFlops(this.forward) + sumFlops(this.statistics) + sumFlops(this.backward) + sumFlops(this.optimizer)
+      + sumFlops(this.selection) - this.M + k;
+  }
+
+  uploadParameters(values: Float32Array): void {
+    if (values.length !== this.layout.total) {
+      throw new Error(`parameter array has ${values.length} elements, the layout needs ${this.layout.total}`);
+    }
+    this.device.queue.writeBuffer(this.params, 0, values.buffer, values.byteOffset, values.byteLength);
+  }
+
+  /** Write a batch's token ids after checking they are in [0, V). */
+  uploadBatch(inputs: Int32Array, targets: Int32Array): void {
+    if (inputs.length !== this.M || targets.length !== this.M) {
+      throw new Error(`batch must hold B·T = ${this.M} inputs and targets, got ${inputs.length} and ${targets.length}`);
+    }
+    const V = this.config.vocabSize;
+    for (let i = 0; i < this.M; i++) {
+      if (!(inputs[i] >= 0 && inputs[i] < V && targets[i] >= 0 && targets[i] < V)) {
+        throw new Error(`token id out of range [0, ${V}) at position ${i}: input ${inputs[i]}, target ${targets[i]}`);
+      }
+    }
+    this.device.queue.writeBuffer(this.inputs, 0, inputs.buffer, inputs.byteOffset, inputs.byteLength);
+    this.device.queue.writeBuffer(this.targets, 0, targets.buffer, targets.byteOffset, targets.byteLength);
+  }
+
+  /** Write k, the ring slot and the AdamW hyperparameters for the next step. */
+  writeStepUniforms({ k, slot, adamw }: StepUniforms): void {
+    checkKeptCount('writeStepUniforms', k, this.M);
+    const queue = this.device.queue;
+    const V = this.config.vocabSize;
+    const P = this.layout.total;
+    queue.writeBuffer(this.uniforms.select, 0, SelectSizes.pack({ M: this.M, k }));
+    queue.writeBuffer(this.uniforms.crossentropyBackward, 0, CrossentropySizes.pack({ M: this.M, V, invKept: 1 / k }));
+    queue.writeBuffer(this.uniforms.statistics, 0, LossStatisticsSizes.pack({ M: this.M, slot }));
+    queue.writeBuffer(this.uniforms.gradNorm, 0, GradNormSizes.pack({
+      P, perThread: GRAD_NORM_PER_THREAD, partialCount: gradNormPartialCount(P), slot, maxNorm: adamw.gradClip,
+    }));
+    queue.writeBuffer(this.uniforms.adamw, 0, AdamwParams.pack({
+      P, rangeCount: this.decayRangeCount, lr: adamw.lr, beta1: adamw.beta1, beta2: adamw.beta2, eps: adamw.eps,
+      weightDecay: adamw.weightDecay,
+      biasCorrection1: 1 - adamw.beta1 ** adamw.step,
+      biasCorrection2: 1 - adamw.beta2 ** adamw.step,
+    }));
+  }
+
+  /** Zero the parameter gradients and the accumulated activation gradients: the step's first commands. */
+  encodeZeroGradients(encoder: GPUCommandEncoder): void {
+    encoder.clearBuffer(this.grads);
+    for (const [name, buffer] of Object.entries(this.dacts)) {
+      if (name !== 'dpreatt') encoder.clearBuffer(buffer);
+    }
+  }
+
+  /** Bytes of GPU memory this instance allocated. */
+  get allocatedBytes(): number {
+    return this.buffers.reduce((sum, b) => sum + b.size, 0);
+  }
+
+  /** Largest single buffer, in bytes (compare with maxStorageBufferBindingSize). */
+  get largestBufferBytes(): number {
+    return this.buffers.reduce((max, b) => Math.max(max, b.size), 0);
+  }
+
+  destroy(): void {
+    for (const buffer of this.buffers) buffer.destroy();
+    this.buffers.length = 0;
+  }
+}
