@@ -1,0 +1,158 @@
+// A paired experiment: several strategies trained from one initialisation on one batch
+// stream, stepping in turn on one device. Used by the headless runner and the app's
+// worker; it imports nothing from the UI.
+
+import { evalBatches } from '../data/batches.ts';
+import { BatchSampler } from '../data/batches.ts';
+import type { BrownDocument } from '../data/brown.ts';
+import { tokenizeCorpus, type TokenizedCorpus } from '../data/corpus.ts';
+import { loadBrownDocuments } from '../data/load.ts';
+import { CharTokenizer, Gpt2Tokenizer, type Tokenizer } from '../data/tokenizer.ts';
+import { acquireDevice, type GpuContext } from '../gpu/device.ts';
+import { KernelCache } from '../gpu/kernel.ts';
+import { validateConfig, type GPT2Config } from '../model/config.ts';
+import { initParameters } from '../model/init.ts';
+import { parameterCount } from '../model/layout.ts';
+import { EvalSet } from './evaluation.ts';
+import { QueueClock, TrainingRun } from './trainer.ts';
+import { STRATEGIES, type EvalRecord, type ExperimentConfig, type ExperimentReport, type RunSpec, type StepRecord } from './types.ts';
+
+export interface ExperimentCallbacks {
+  onLog?(line: string): void;
+  onStep?(runIndex: number, record: StepRecord): void;
+  onEval?(runIndex: number, record: EvalRecord): void;
+}
+
+export interface PreparedData {
+  tokenizer: Tokenizer;
+  corpus: TokenizedCorpus;
+}
+
+/** Build the tokenizer and token streams of an experiment's corpus. */
+export function prepareData(config: ExperimentConfig, documents: readonly BrownDocument[]): PreparedData {
+  const tokenizer: Tokenizer = config.tokenizer === 'gpt2'
+    ? new Gpt2Tokenizer()
+    : CharTokenizer.fromText(documents.map((doc) => doc.text).join(''));
+  return { tokenizer, corpus: tokenizeCorpus(documents, tokenizer) };
+}
+
+/** Check an experiment's settings and runs; throws with the field and the accepted range. */
+export function validateExperiment(config: ExperimentConfig, runs: readonly RunSpec[]): void {
+  const positive = { batchSize: config.batchSize, seqLen: config.seqLen, steps: config.steps, metricsEvery: config.metricsEvery, evalWindowsPerGenre: config.evalWindowsPerGenre };
+  for (const [name, value] of Object.entries(positive)) {
+    if (!Number.isInteger(value) || value < 1) throw new Error(`invalid ${name}: ${value} (expected a positive integer)`);
+  }
+  if (!Number.isInteger(config.evalEvery) || config.evalEvery < 0) throw new Error(`invalid evalEvery: ${config.evalEvery} (expected an integer ≥ 0)`);
+  if (!Number.isInteger(config.seed)) throw new Error(`invalid seed: ${config.seed} (expected an integer)`);
+  if (config.seqLen > config.model.blockSize) {
+    throw new Error(`invalid seqLen: ${config.seqLen} exceeds the model's blockSize ${config.model.blockSize}`);
+  }
+  const opt = config.optimizer;
+  if (!(opt.lr > 0)) throw new Error(`invalid learning rate: ${opt.lr} (expected > 0)`);
+  if (runs.length === 0) throw new Error('no runs: give at least one strategy');
+  for (const run of runs) {
+    if (!STRATEGIES.includes(run.strategy)) throw new Error(`unknown strategy ${run.strategy}; accepted: ${STRATEGIES.join(', ')}`);
+    if (!(run.alpha >= 0 && run.alpha < 1)) throw new Error(`invalid alpha ${run.alpha} for ${run.strategy}: expected a value in [0, 1)`);
+  }
+}
+
+function runName(spec: RunSpec, index: number, runs: readonly RunSpec[]): string {
+  const base = spec.strategy === 'clm' ? 'clm' : `${spec.strategy}@${spec.alpha}`;
+  const clash = runs.filter((r) => (r.strategy === 'clm' ? 'clm' : `${r.strategy}@${r.alpha}`) === base).length > 1;
+  return clash ? `${base}#${index}` : base;
+}
+
+function formatLimitLine(label: string, bytes: number, limit: number): string {
+  const mib = (n: number) => `${(n / 2 ** 20).toFixed(2)} MiB`;
+  return `${label}: ${mib(bytes)} of ${mib(limit)} allowed`;
+}
+
+/** Train every run for config.steps steps, evaluating at step 0, every evalEvery steps and at the end. */
+export async function runExperiment(
+  config: ExperimentConfig,
+  runs: RunSpec[],
+  callbacks: ExperimentCallbacks = {},
+  options: { documents?: BrownDocument[]; gpu?: GpuContext } = {},
+): Promise<ExperimentReport> {
+  const log = (line: string) => callbacks.onLog?.(line);
+  validateExperiment(config, runs);
+
+  // Data.
+  const documents = options.documents ?? (await loadBrownDocuments());
+  const { tokenizer, corpus } = prepareData(config, documents);
+  const model: GPT2Config = { ...config.model, vocabSize: tokenizer.vocabSize };
+  validateConfig(model);
+  const B = config.batchSize;
+  const T = config.seqLen;
+  log(`corpus ${config.corpus}: ${documents.length} documents, ${corpus.train.length} training tokens, ` +
+    `${Object.keys(corpus.valByGenre).length} validation genres, tokenizer ${tokenizer.name} (V=${tokenizer.vocabSize})`);
+
+  // Device, with the limits the largest buffer needs (the logits, B·T·V floats).
+  const logitsBytes = B * T * model.vocabSize * 4;
+  const gpu = options.gpu ?? (await acquireDevice({
+    requirements: { maxStorageBufferBindingSize: logitsBytes, maxBufferSize: logitsBytes, maxStorageBuffersPerShaderStage: 6 },
+  }));
+  const kernels = new KernelCache(gpu.device);
+  log(`adapter: ${gpu.adapter.vendor || 'unknown vendor'} ${gpu.adapter.architecture} ${gpu.adapter.description}` +
+    `${gpu.adapter.isFallbackAdapter ? ' (fallback adapter: software, slow)' : ''}`);
+  log(`model: L=${model.nLayer} NH=${model.nHead} C=${model.nEmbd} blockSize=${model.blockSize} V=${model.vocabSize}, ` +
+    `${parameterCount(model)} parameters; batch B=${B} T=${T} (M=${B * T} tokens)`);
+  log(formatLimitLine('largest binding (logits)', logitsBytes, gpu.limits.maxStorageBufferBindingSize));
+
+  // Runs share the initial parameters and the batch stream.
+  const initialParameters = initParameters(model, config.seed);
+  const clock = new QueueClock();
+  const training = runs.map((spec, i) => new TrainingRun(kernels, {
+    name: runName(spec, i, runs), spec, config: model, dims: { B, T }, optimizer: config.optimizer,
+    totalSteps: config.steps, metricsEvery: config.metricsEvery, initialParameters, clock,
+    onStep: (record) => {
+      callbacks.onStep?.(i, record);
+      if (record.step % config.metricsEvery === 0 || record.step === config.steps - 1) {
+        log(`${training[i].name.padEnd(18)} step ${String(record.step).padStart(5)} | loss ${record.trainLoss.toFixed(4)} | ` +
+          `kept ${record.keptTokens}/${record.totalTokens} | lr ${record.lr.toExponential(2)} | ` +
+          `${(record.executedFlops / 1e9).toFixed(4)} GFLOP | ${record.ms.toFixed(1)} ms`);
+      }
+    },
+  }));
+  log(`GPU memory per run: ${(training[0].model.allocatedBytes / 2 ** 20).toFixed(2)} MiB in buffers; ` +
+    `executed ${(training[0].model.trainingStepFlops(training[0].model.M) / 1e9).toFixed(4)} GFLOP per step with every token kept`);
+  const evalSet = new EvalSet(gpu.device, evalBatches(corpus.valByGenre, { B, T, windowsPerGenre: config.evalWindowsPerGenre }), { B, T });
+  const sampler = new BatchSampler(corpus.train, { B, T, seed: config.seed });
+
+  const evaluateAll = async () => {
+    for (const [i, run] of training.entries()) {
+      if (run.stopped) continue;
+      const record = await run.evaluate(evalSet);
+      callbacks.onEval?.(i, record);
+      log(`${run.name.padEnd(18)} eval  ${String(record.step).padStart(5)} | val loss ${record.valLoss.toFixed(4)} | ` +
+        `ppl ${record.valPerplexity.toFixed(3)} | worst ${record.worstGenre} ${record.worstGenrePerplexity.toFixed(3)}`);
+    }
+  };
+
+  try {
+    await evaluateAll();
+    for (let step = 0; step < config.steps; step++) {
+      const batch = sampler.next();
+      for (const run of training) {
+        if (!run.stopped) await run.step(batch);
+      }
+      const last = step + 1 === config.steps;
+      if (last || (config.evalEvery > 0 && (step + 1) % config.evalEvery === 0)) await evaluateAll();
+    }
+    await Promise.all(training.map((run) => run.flush()));
+    for (const run of training) if (run.error) log(`${run.name}: stopped, ${run.error.message}`);
+
+    return {
+      createdAt: new Date().toISOString(),
+      adapter: gpu.adapter,
+      config,
+      model,
+      parameterCount: parameterCount(model),
+      runs: training.map((run) => run.report()),
+    };
+  } finally {
+    for (const run of training) run.destroy();
+    evalSet.destroy();
+    kernels.destroy();
+  }
+}

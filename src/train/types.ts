@@ -1,0 +1,122 @@
+// Records and options of a training experiment: what the engine produces and what the
+// headless runner and the UI consume. Plain data only, so it crosses worker and page
+// boundaries as JSON.
+
+import type { AdapterSummary } from '../gpu/device.ts';
+import type { GPT2Config } from '../model/config.ts';
+
+export const STRATEGIES = ['clm', 'eslm-loss', 'eslm-entropy'] as const;
+export type StrategyName = (typeof STRATEGIES)[number];
+
+export const TOKENIZERS = ['char', 'gpt2'] as const;
+export type TokenizerName = (typeof TOKENIZERS)[number];
+
+export const CORPORA = ['brown'] as const;
+export type CorpusName = (typeof CORPORA)[number];
+
+export const LR_SCHEDULES = ['cosine', 'constant'] as const;
+export type LrSchedule = (typeof LR_SCHEDULES)[number];
+
+export interface OptimizerConfig {
+  /** Peak learning rate. */
+  lr: number;
+  /** Linear warmup steps from 0 to lr. */
+  warmupSteps: number;
+  schedule: LrSchedule;
+  /** Final learning rate of the cosine schedule, as a fraction of lr. */
+  minLrRatio: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Decoupled weight decay, applied to 2-D weight matrices only. */
+  weightDecay: number;
+  /** Global gradient-norm clip; 0 disables clipping. */
+  gradClip: number;
+}
+
+export interface ExperimentConfig {
+  corpus: CorpusName;
+  tokenizer: TokenizerName;
+  /** Model shape; vocabSize is filled in from the tokenizer. */
+  model: Omit<GPT2Config, 'vocabSize'>;
+  /** B: sequences per batch. */
+  batchSize: number;
+  /** T: positions per sequence (≤ model.blockSize). */
+  seqLen: number;
+  steps: number;
+  seed: number;
+  optimizer: OptimizerConfig;
+  /** Evaluate every N steps (and at step 0 and the last step); 0 evaluates only at both ends. */
+  evalEvery: number;
+  /** Validation windows per Brown genre at each evaluation. */
+  evalWindowsPerGenre: number;
+  /** Steps between asynchronous readbacks of the GPU metric ring. */
+  metricsEvery: number;
+}
+
+export interface RunSpec {
+  strategy: StrategyName;
+  /** Confidence level α ∈ [0, 1); CLM keeps every token whatever α is. */
+  alpha: number;
+}
+
+export interface StepRecord {
+  step: number;
+  /** Mean loss over all M tokens of the batch (comparable across strategies). */
+  trainLoss: number;
+  /** Mean loss over the kept tokens: the objective the step minimised (the CVaR for ESLM-loss). */
+  selectedLoss: number;
+  meanEntropy: number;
+  /** VaR: the smallest kept score. */
+  threshold: number;
+  keptTokens: number;
+  totalTokens: number;
+  gradNorm: number;
+  lr: number;
+  alpha: number;
+  /** FLOPs of the kernels dispatched in this step, for their real shapes. */
+  executedFlops: number;
+  /** FLOPs by the usual 2N forward on all tokens + 4N backward on kept tokens accounting. */
+  nominalFlops: number;
+  cumulativeExecutedFlops: number;
+  cumulativeNominalFlops: number;
+  cumulativeTokens: number;
+  /** Time the GPU queue spent on this step, from its submission (or the end of earlier work) to its completion. */
+  ms: number;
+  /** Wall-clock milliseconds since the run started. */
+  elapsedMs: number;
+}
+
+export interface EvalRecord {
+  step: number;
+  /** Mean loss over all validation tokens of all genres. */
+  valLoss: number;
+  valPerplexity: number;
+  perGenrePerplexity: Record<string, number>;
+  worstGenre: string;
+  worstGenrePerplexity: number;
+}
+
+export interface RunReport {
+  name: string;
+  strategy: StrategyName;
+  alpha: number;
+  history: StepRecord[];
+  evals: EvalRecord[];
+  /** Set when the run stopped early, e.g. on a non-finite loss. */
+  error?: { step: number; message: string };
+}
+
+export interface ExperimentReport {
+  createdAt: string;
+  adapter: AdapterSummary;
+  config: ExperimentConfig;
+  model: GPT2Config;
+  parameterCount: number;
+  runs: RunReport[];
+}
+
+export interface ProgressEvent {
+  kind: 'log' | 'step' | 'eval';
+  message: string;
+}
