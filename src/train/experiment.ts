@@ -2,18 +2,19 @@
 // stream, stepping in turn on one device. Used by the headless runner and the app's
 // worker; it imports nothing from the UI.
 
-import { evalBatches } from '../data/batches.ts';
-import { BatchSampler } from '../data/batches.ts';
+import { BatchSampler, evalBatches } from '../data/batches.ts';
 import type { BrownDocument } from '../data/brown.ts';
 import { tokenizeCorpus, type TokenizedCorpus } from '../data/corpus.ts';
 import { loadBrownDocuments } from '../data/load.ts';
 import { CharTokenizer, Gpt2Tokenizer, type Tokenizer } from '../data/tokenizer.ts';
 import { acquireDevice, type GpuContext } from '../gpu/device.ts';
 import { KernelCache } from '../gpu/kernel.ts';
+import { readBytes } from '../gpu/buffers.ts';
 import { validateConfig, type GPT2Config } from '../model/config.ts';
 import { initParameters } from '../model/init.ts';
 import { parameterCount } from '../model/layout.ts';
 import { EvalSet } from './evaluation.ts';
+import { generateTokens, type SampleOptions } from './sampling.ts';
 import { QueueClock, TrainingRun } from './trainer.ts';
 import { STRATEGIES, type EvalRecord, type ExperimentConfig, type ExperimentReport, type RunSpec, type StepRecord } from './types.ts';
 
@@ -67,6 +68,177 @@ function formatLimitLine(label: string, bytes: number, limit: number): string {
   return `${label}: ${mib(bytes)} of ${mib(limit)} allowed`;
 }
 
+export interface BatchInspection {
+  /** (B,T) inputs and targets of the last training batch. */
+  inputs: Int32Array;
+  targets: Int32Array;
+  /** (B,T) per-token loss, entropy and selection mask (1 = kept) of that batch. */
+  losses: Float32Array;
+  entropies: Float32Array;
+  mask: Uint32Array;
+  /** Step whose batch this is (0-based). */
+  step: number;
+  score: 'loss' | 'entropy';
+}
+
+/**
+ * Several strategies from one initialisation and one batch stream on one device. The
+ * caller drives it step by step (the worker pauses between steps); runExperiment
+ * drives it to the end.
+ */
+export class PairedExperiment {
+  readonly runs: TrainingRun[];
+  /** Steps completed by every run. */
+  completedSteps = 0;
+
+  private constructor(
+    readonly config: ExperimentConfig,
+    readonly model: GPT2Config,
+    readonly tokenizer: Tokenizer,
+    readonly gpu: GpuContext,
+    private readonly kernels: KernelCache,
+    private readonly evalSet: EvalSet,
+    private readonly sampler: BatchSampler,
+    runs: TrainingRun[],
+    private readonly callbacks: ExperimentCallbacks,
+  ) {
+    this.runs = runs;
+  }
+
+  /** Load data, acquire the device and build every run; logs the configuration block. */
+  static async create(
+    config: ExperimentConfig,
+    specs: RunSpec[],
+    callbacks: ExperimentCallbacks = {},
+    options: { documents?: BrownDocument[]; gpu?: GpuContext } = {},
+  ): Promise<PairedExperiment> {
+    const log = (line: string) => callbacks.onLog?.(line);
+    validateExperiment(config, specs);
+
+    // Data.
+    const documents = options.documents ?? (await loadBrownDocuments());
+    const { tokenizer, corpus } = prepareData(config, documents);
+    const model: GPT2Config = { ...config.model, vocabSize: tokenizer.vocabSize };
+    validateConfig(model);
+    const B = config.batchSize;
+    const T = config.seqLen;
+    log(`corpus ${config.corpus}: ${documents.length} documents, ${corpus.train.length} training tokens, ` +
+      `${Object.keys(corpus.valByGenre).length} validation genres, tokenizer ${tokenizer.name} (V=${tokenizer.vocabSize})`);
+
+    // Device, with the limits the largest buffer needs (the logits, B·T·V floats).
+    const logitsBytes = B * T * model.vocabSize * 4;
+    const gpu = options.gpu ?? (await acquireDevice({
+      requirements: { maxStorageBufferBindingSize: logitsBytes, maxBufferSize: logitsBytes, maxStorageBuffersPerShaderStage: 6 },
+    }));
+    const kernels = new KernelCache(gpu.device);
+    log(`adapter: ${gpu.adapter.vendor || 'unknown vendor'} ${gpu.adapter.architecture} ${gpu.adapter.description}` +
+      `${gpu.adapter.isFallbackAdapter ? ' (fallback adapter: software, slow)' : ''}`);
+    log(`model: L=${model.nLayer} NH=${model.nHead} C=${model.nEmbd} blockSize=${model.blockSize} V=${model.vocabSize}, ` +
+      `${parameterCount(model)} parameters; batch B=${B} T=${T} (M=${B * T} tokens)`);
+    log(formatLimitLine('largest binding (logits)', logitsBytes, gpu.limits.maxStorageBufferBindingSize));
+
+    // Runs share the initial parameters and the batch stream.
+    const initialParameters = initParameters(model, config.seed);
+    const clock = new QueueClock();
+    const runs: TrainingRun[] = specs.map((spec, i) => new TrainingRun(kernels, {
+      name: runName(spec, i, specs), spec, config: model, dims: { B, T }, optimizer: config.optimizer,
+      totalSteps: config.steps, metricsEvery: config.metricsEvery, initialParameters, clock,
+      onStep: (record) => {
+        callbacks.onStep?.(i, record);
+        if (record.step % config.metricsEvery === 0 || record.step === config.steps - 1) {
+          log(`${runs[i].name.padEnd(18)} step ${String(record.step).padStart(5)} | loss ${record.trainLoss.toFixed(4)} | ` +
+            `kept ${record.keptTokens}/${record.totalTokens} | lr ${record.lr.toExponential(2)} | ` +
+            `${(record.executedFlops / 1e9).toFixed(4)} GFLOP | ${record.ms.toFixed(1)} ms`);
+        }
+      },
+    }));
+    log(`GPU memory per run: ${(runs[0].model.allocatedBytes / 2 ** 20).toFixed(2)} MiB in buffers; ` +
+      `executed ${(runs[0].model.trainingStepFlops(runs[0].model.M) / 1e9).toFixed(4)} GFLOP per step with every token kept`);
+    const evalSet = new EvalSet(gpu.device, evalBatches(corpus.valByGenre, { B, T, windowsPerGenre: config.evalWindowsPerGenre }), { B, T });
+    const sampler = new BatchSampler(corpus.train, { B, T, seed: config.seed });
+    return new PairedExperiment(config, model, tokenizer, gpu, kernels, evalSet, sampler, runs, callbacks);
+  }
+
+  get finished(): boolean {
+    return this.completedSteps >= this.config.steps || this.runs.every((run) => run.stopped);
+  }
+
+  /** Evaluate every run that has not stopped. */
+  async evaluateAll(): Promise<void> {
+    for (const [i, run] of this.runs.entries()) {
+      if (run.stopped) continue;
+      const record = await run.evaluate(this.evalSet);
+      this.callbacks.onEval?.(i, record);
+      this.callbacks.onLog?.(`${run.name.padEnd(18)} eval  ${String(record.step).padStart(5)} | val loss ${record.valLoss.toFixed(4)} | ` +
+        `ppl ${record.valPerplexity.toFixed(3)} | worst ${record.worstGenre} ${record.worstGenrePerplexity.toFixed(3)}`);
+    }
+  }
+
+  /** One batch for every run in turn, then an evaluation when one is due. */
+  async trainStep(): Promise<void> {
+    if (this.finished) throw new Error(`experiment finished after ${this.completedSteps} steps`);
+    const batch = this.sampler.next();
+    for (const run of this.runs) {
+      if (!run.stopped) await run.step(batch);
+    }
+    this.completedSteps++;
+    const { evalEvery, steps } = this.config;
+    if (this.completedSteps === steps || (evalEvery > 0 && this.completedSteps % evalEvery === 0)) await this.evaluateAll();
+  }
+
+  /** Wait for all submitted work and metric readbacks. */
+  async flush(): Promise<void> {
+    await Promise.all(this.runs.map((run) => run.flush()));
+  }
+
+  /** Tokens, scores and mask of a run's last training batch (reads back between steps). */
+  async inspect(runIndex: number): Promise<BatchInspection> {
+    const run = this.runs[runIndex];
+    if (!run) throw new Error(`no run ${runIndex}; the experiment has ${this.runs.length}`);
+    await run.flush();
+    const { device } = this.gpu;
+    const M = run.model.M;
+    const read = async (buffer: GPUBuffer) => (await readBytes(device, { buffer, offset: 0, size: M * 4 }));
+    return {
+      inputs: new Int32Array(await read(run.model.inputs)),
+      targets: new Int32Array(await read(run.model.targets)),
+      losses: new Float32Array(await read(run.model.acts.losses)),
+      entropies: new Float32Array(await read(run.model.acts.entropies)),
+      mask: new Uint32Array(await read(run.model.mask)),
+      step: this.completedSteps - 1,
+      score: run.model.score,
+    };
+  }
+
+  /** Generate text from a run's current parameters. Call between steps: it reuses the run's activations. */
+  async sample(runIndex: number, prompt: string, options: SampleOptions): Promise<string> {
+    const run = this.runs[runIndex];
+    if (!run) throw new Error(`no run ${runIndex}; the experiment has ${this.runs.length}`);
+    await run.flush();
+    const context = Array.from(this.tokenizer.encode(prompt));
+    if (context.length === 0) context.push(this.tokenizer.eotToken);
+    const ids = await generateTokens(run.model, context, options);
+    return this.tokenizer.decode(ids);
+  }
+
+  report(): ExperimentReport {
+    return {
+      createdAt: new Date().toISOString(),
+      adapter: this.gpu.adapter,
+      config: this.config,
+      model: this.model,
+      parameterCount: parameterCount(this.model),
+      runs: this.runs.map((run) => run.report()),
+    };
+  }
+
+  destroy(): void {
+    for (const run of this.runs) run.destroy();
+    this.evalSet.destroy();
+    this.kernels.destroy();
+  }
+}
+
 /** Train every run for config.steps steps, evaluating at step 0, every evalEvery steps and at the end. */
 export async function runExperiment(
   config: ExperimentConfig,
@@ -74,85 +246,14 @@ export async function runExperiment(
   callbacks: ExperimentCallbacks = {},
   options: { documents?: BrownDocument[]; gpu?: GpuContext } = {},
 ): Promise<ExperimentReport> {
-  const log = (line: string) => callbacks.onLog?.(line);
-  validateExperiment(config, runs);
-
-  // Data.
-  const documents = options.documents ?? (await loadBrownDocuments());
-  const { tokenizer, corpus } = prepareData(config, documents);
-  const model: GPT2Config = { ...config.model, vocabSize: tokenizer.vocabSize };
-  validateConfig(model);
-  const B = config.batchSize;
-  const T = config.seqLen;
-  log(`corpus ${config.corpus}: ${documents.length} documents, ${corpus.train.length} training tokens, ` +
-    `${Object.keys(corpus.valByGenre).length} validation genres, tokenizer ${tokenizer.name} (V=${tokenizer.vocabSize})`);
-
-  // Device, with the limits the largest buffer needs (the logits, B·T·V floats).
-  const logitsBytes = B * T * model.vocabSize * 4;
-  const gpu = options.gpu ?? (await acquireDevice({
-    requirements: { maxStorageBufferBindingSize: logitsBytes, maxBufferSize: logitsBytes, maxStorageBuffersPerShaderStage: 6 },
-  }));
-  const kernels = new KernelCache(gpu.device);
-  log(`adapter: ${gpu.adapter.vendor || 'unknown vendor'} ${gpu.adapter.architecture} ${gpu.adapter.description}` +
-    `${gpu.adapter.isFallbackAdapter ? ' (fallback adapter: software, slow)' : ''}`);
-  log(`model: L=${model.nLayer} NH=${model.nHead} C=${model.nEmbd} blockSize=${model.blockSize} V=${model.vocabSize}, ` +
-    `${parameterCount(model)} parameters; batch B=${B} T=${T} (M=${B * T} tokens)`);
-  log(formatLimitLine('largest binding (logits)', logitsBytes, gpu.limits.maxStorageBufferBindingSize));
-
-  // Runs share the initial parameters and the batch stream.
-  const initialParameters = initParameters(model, config.seed);
-  const clock = new QueueClock();
-  const training = runs.map((spec, i) => new TrainingRun(kernels, {
-    name: runName(spec, i, runs), spec, config: model, dims: { B, T }, optimizer: config.optimizer,
-    totalSteps: config.steps, metricsEvery: config.metricsEvery, initialParameters, clock,
-    onStep: (record) => {
-      callbacks.onStep?.(i, record);
-      if (record.step % config.metricsEvery === 0 || record.step === config.steps - 1) {
-        log(`${training[i].name.padEnd(18)} step ${String(record.step).padStart(5)} | loss ${record.trainLoss.toFixed(4)} | ` +
-          `kept ${record.keptTokens}/${record.totalTokens} | lr ${record.lr.toExponential(2)} | ` +
-          `${(record.executedFlops / 1e9).toFixed(4)} GFLOP | ${record.ms.toFixed(1)} ms`);
-      }
-    },
-  }));
-  log(`GPU memory per run: ${(training[0].model.allocatedBytes / 2 ** 20).toFixed(2)} MiB in buffers; ` +
-    `executed ${(training[0].model.trainingStepFlops(training[0].model.M) / 1e9).toFixed(4)} GFLOP per step with every token kept`);
-  const evalSet = new EvalSet(gpu.device, evalBatches(corpus.valByGenre, { B, T, windowsPerGenre: config.evalWindowsPerGenre }), { B, T });
-  const sampler = new BatchSampler(corpus.train, { B, T, seed: config.seed });
-
-  const evaluateAll = async () => {
-    for (const [i, run] of training.entries()) {
-      if (run.stopped) continue;
-      const record = await run.evaluate(evalSet);
-      callbacks.onEval?.(i, record);
-      log(`${run.name.padEnd(18)} eval  ${String(record.step).padStart(5)} | val loss ${record.valLoss.toFixed(4)} | ` +
-        `ppl ${record.valPerplexity.toFixed(3)} | worst ${record.worstGenre} ${record.worstGenrePerplexity.toFixed(3)}`);
-    }
-  };
-
+  const experiment = await PairedExperiment.create(config, runs, callbacks, options);
   try {
-    await evaluateAll();
-    for (let step = 0; step < config.steps; step++) {
-      const batch = sampler.next();
-      for (const run of training) {
-        if (!run.stopped) await run.step(batch);
-      }
-      const last = step + 1 === config.steps;
-      if (last || (config.evalEvery > 0 && (step + 1) % config.evalEvery === 0)) await evaluateAll();
-    }
-    await Promise.all(training.map((run) => run.flush()));
-    for (const run of training) if (run.error) log(`${run.name}: stopped, ${run.error.message}`);
-
-    return {
-      createdAt: new Date().toISOString(),
-      adapter: gpu.adapter,
-      config,
-      model,
-      parameterCount: parameterCount(model),
-      runs: training.map((run) => run.report()),
-    };
+    await experiment.evaluateAll();
+    while (!experiment.finished) await experiment.trainStep();
+    await experiment.flush();
+    for (const run of experiment.runs) if (run.error) callbacks.onLog?.(`${run.name}: stopped, ${run.error.message}`);
+    return experiment.report();
   } finally {
-    for (const run of training) run.destroy();
-    evalSet.destroy();
-    kernels.destroy();
+    experiment.destroy();
   }
 }

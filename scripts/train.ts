@@ -1,0 +1,153 @@
+// `npm run train -- [options]`: trains with the app's own WebGPU engine inside headless
+// Chromium and writes the experiment report as JSON. A Vite dev server on 127.0.0.1
+// serves runner.html, Playwright drives it, and progress lines stream to stderr.
+// Exit status: 0 on success (also when a run stopped early, which the report records),
+// 1 on any failure, 2 on invalid options.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { createServer, type ViteDevServer } from 'vite';
+import type { ExperimentReport, RunReport } from '../src/train/types.ts';
+import { chromiumExecutable, WEBGPU_CHROMIUM_ARGS } from './chromium.ts';
+import { prepareBrownCorpus } from './prepare-corpus.ts';
+import { isHelpRequest, parseTrainOptions, TRAIN_USAGE, UsageError, type TrainOptions } from './train-options.ts';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Milliseconds allowed for the first page load, which includes Vite's dependency pre-bundling. */
+const PAGE_LOAD_TIMEOUT_MS = 180_000;
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+/**
+ * Starts Vite on a free loopback port with the repository's vite.config.ts. File
+ * watching and HMR are off so edits made in the tree during a run cannot reload the page.
+ */
+async function startViteServer(): Promise<{ server: ViteDevServer; url: string }> {
+  const server = await createServer({
+    root: REPO_ROOT,
+    logLevel: 'warn',
+    clearScreen: false,
+    // A separate cache keeps this run's pre-bundled dependencies apart from `npm run dev`.
+    cacheDir: resolve(REPO_ROOT, 'node_modules/.vite-runner'),
+    optimizeDeps: { entries: ['runner.html'] },
+    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
+  });
+  await server.listen();
+  const address = server.httpServer?.address() as AddressInfo | null;
+  if (!address || typeof address === 'string') {
+    await server.close();
+    throw new Error('the Vite dev server started without a TCP address');
+  }
+  return { server, url: `http://127.0.0.1:${address.port}/runner.html` };
+}
+
+async function runInBrowser(browser: Browser, url: string, options: TrainOptions): Promise<ExperimentReport> {
+  const page = await browser.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error') log(`page console error: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => log(`page error: ${error.stack ?? error.message}`));
+  page.on('crash', () => log('page crashed'));
+  await page.exposeFunction('eslmProgress', (line: string) => log(line));
+
+  await page.goto(url, { waitUntil: 'load', timeout: PAGE_LOAD_TIMEOUT_MS });
+  await page.waitForFunction(() => window.eslmRunner !== undefined, undefined, { timeout: PAGE_LOAD_TIMEOUT_MS });
+
+  const request = { config: options.config, runs: options.runs };
+  return page.evaluate((runnerRequest) => window.eslmRunner!.run(runnerRequest), request);
+}
+
+function formatPerplexity(value: number | undefined): string {
+  return value === undefined ? 'n/a' : value.toFixed(2);
+}
+
+/** Returns one summary line for a run: validation perplexity at both ends and total GFLOPs. */
+function summarizeRun(run: RunReport): string {
+  const firstEval = run.evals[0];
+  const lastEval = run.evals.at(-1);
+  const lastStep = run.history.at(-1);
+  const executedGflops = (lastStep?.cumulativeExecutedFlops ?? 0) / 1e9;
+  const nominalGflops = (lastStep?.cumulativeNominalFlops ?? 0) / 1e9;
+  const parts = [
+    `summary ${run.strategy} alpha=${run.alpha}`,
+    `val perplexity ${formatPerplexity(firstEval?.valPerplexity)} -> ${formatPerplexity(lastEval?.valPerplexity)}`,
+    `${executedGflops.toFixed(3)} GFLOP executed, ${nominalGflops.toFixed(3)} GFLOP nominal`,
+  ];
+  if (run.error) parts.push(`stopped early at step ${run.error.step}: ${run.error.message}`);
+  return parts.join(', ');
+}
+
+function writeReport(report: ExperimentReport, outPath: string): void {
+  mkdirSync(dirname(outPath), { recursive: true });
+  writeFileSync(outPath, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+async function train(options: TrainOptions): Promise<void> {
+  // npm runs scripts from the package root, so a relative --out resolves against INIT_CWD, the directory npm was called from.
+  const outPath = resolve(process.env.INIT_CWD ?? process.cwd(), options.out);
+  const strategies = options.runs.map((run) => run.strategy).join(',');
+  log(`train: preset ${options.preset}, strategies ${strategies}, alpha ${options.runs[0]?.alpha}, ${options.config.steps} steps, seed ${options.config.seed}`);
+
+  const corpus = prepareBrownCorpus();
+  log(`train: brown corpus ${corpus.skipped ? 'up to date' : 'prepared'} at ${corpus.outPath}`);
+
+  let server: ViteDevServer | undefined;
+  let browser: Browser | undefined;
+  const startMs = performance.now();
+  try {
+    const started = await startViteServer();
+    server = started.server;
+    log(`train: serving ${started.url}`);
+
+    browser = await chromium.launch({ executablePath: chromiumExecutable(), args: WEBGPU_CHROMIUM_ARGS, headless: true });
+    const report = await runInBrowser(browser, started.url, options);
+
+    writeReport(report, outPath);
+    const seconds = (performance.now() - startMs) / 1000;
+    const runCount = `${report.runs.length} run${report.runs.length === 1 ? '' : 's'}`;
+    log(`train: wrote ${outPath} (${runCount}, adapter ${report.adapter.architecture || report.adapter.description || 'unknown'}, ${seconds.toFixed(1)} s)`);
+    for (const run of report.runs) log(summarizeRun(run));
+  } finally {
+    await browser?.close().catch((error: unknown) => log(`train: failed to close Chromium: ${String(error)}`));
+    await server?.close().catch((error: unknown) => log(`train: failed to close the Vite server: ${String(error)}`));
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (isHelpRequest(argv)) {
+    process.stdout.write(TRAIN_USAGE);
+    return 0;
+  }
+
+  let options: TrainOptions;
+  try {
+    options = parseTrainOptions(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    log(`error: ${error.message}`);
+    return 2;
+  }
+
+  try {
+    await train(options);
+    return 0;
+  } catch (error) {
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    log(`error: training failed: ${message}`);
+    return 1;
+  }
+}
+
+// process.exit ends the process even if a library left a timer or socket open.
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    log(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);

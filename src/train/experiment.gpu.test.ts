@@ -1,0 +1,75 @@
+// Paired experiments on the real Brown corpus in the browser: kept counts, falling
+// validation perplexity, α = 0 equal to CLM, and a reproducible batch stream.
+
+import { describe, expect, test } from 'vitest';
+import { keptCount } from '../reference/select.ts';
+import { PairedExperiment, runExperiment } from './experiment.ts';
+import { presetConfig } from './presets.ts';
+import type { ExperimentConfig } from './types.ts';
+
+function tinyConfig(steps: number): ExperimentConfig {
+  const config = presetConfig('tiny');
+  config.steps = steps;
+  config.evalEvery = steps;
+  config.evalWindowsPerGenre = 4;
+  config.metricsEvery = 5;
+  return config;
+}
+
+describe('paired experiment', () => {
+  test('clm and eslm-loss train and keep the right counts', async () => {
+    const config = tinyConfig(40);
+    const report = await runExperiment(config, [{ strategy: 'clm', alpha: 0.5 }, { strategy: 'eslm-loss', alpha: 0.5 }]);
+    expect(report.runs).toHaveLength(2);
+    const M = config.batchSize * config.seqLen;
+    const [clm, eslm] = report.runs;
+    for (const run of report.runs) {
+      expect(run.error).toBeUndefined();
+      expect(run.history.map((r) => r.step)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+      expect(run.evals.map((e) => e.step)).toEqual([0, 40]);
+      expect(run.evals[1].valPerplexity).toBeLessThan(run.evals[0].valPerplexity * 0.8);
+      expect(Object.keys(run.evals[0].perGenrePerplexity)).toHaveLength(15);
+      for (const record of run.history) {
+        expect(record.totalTokens).toBe(M);
+        expect(record.executedFlops).toBeGreaterThan(0);
+        expect(record.nominalFlops).toBeGreaterThan(0);
+        expect(Number.isFinite(record.ms)).toBe(true);
+      }
+    }
+    for (const record of clm.history) expect(record.keptTokens).toBe(M);
+    for (const record of eslm.history) {
+      expect(record.keptTokens).toBe(keptCount(0.5, M));
+      expect(record.selectedLoss).toBeGreaterThanOrEqual(record.trainLoss);
+    }
+    // Nominal backward FLOPs scale with the kept count.
+    expect(eslm.history[0].nominalFlops).toBeLessThan(clm.history[0].nominalFlops);
+  });
+
+  test('eslm-loss at alpha 0 reproduces clm train losses exactly', async () => {
+    const report = await runExperiment(tinyConfig(10), [{ strategy: 'clm', alpha: 0 }, { strategy: 'eslm-loss', alpha: 0 }]);
+    const [clm, eslm] = report.runs;
+    expect(eslm.history.map((r) => r.trainLoss)).toEqual(clm.history.map((r) => r.trainLoss));
+    expect(eslm.evals.map((e) => e.valLoss)).toEqual(clm.evals.map((e) => e.valLoss));
+  });
+
+  test('inspect and sample between steps', async () => {
+    const experiment = await PairedExperiment.create(tinyConfig(3), [{ strategy: 'eslm-entropy', alpha: 0.75 }]);
+    try {
+      await experiment.trainStep();
+      const view = await experiment.inspect(0);
+      const M = experiment.runs[0].model.M;
+      expect(view.mask.reduce((a, b) => a + b, 0)).toBe(keptCount(0.75, M));
+      expect(view.score).toBe('entropy');
+      // Every kept token's entropy is at least every dropped token's.
+      const kept = view.entropies.filter((_, i) => view.mask[i] === 1);
+      const dropped = view.entropies.filter((_, i) => view.mask[i] === 0);
+      expect(Math.min(...kept)).toBeGreaterThanOrEqual(Math.max(...dropped));
+      const text = await experiment.sample(0, 'The ', { maxTokens: 12, temperature: 1, topK: 10, seed: 3 });
+      expect(text.length).toBeGreaterThan(0);
+      const again = await experiment.sample(0, 'The ', { maxTokens: 12, temperature: 1, topK: 10, seed: 3 });
+      expect(again).toBe(text);
+    } finally {
+      experiment.destroy();
+    }
+  });
+});
