@@ -73,6 +73,11 @@ describe('parseTrainOptions overrides', () => {
     expect(config.evalEvery).toBe(0);
   });
 
+  it('sets validation windows per genre', () => {
+    expect(parseTrainOptions(['--eval-windows', '2']).config.evalWindowsPerGenre).toBe(2);
+    expect(() => parseTrainOptions(['--eval-windows', '0'])).toThrow('invalid --eval-windows "0", expected an integer >= 1');
+  });
+
   it('accepts the largest 32-bit seed', () => {
     expect(parseTrainOptions(['--seed', '4294967295']).config.seed).toBe(4294967295);
   });
@@ -132,8 +137,8 @@ describe('parseTrainOptions equals form', () => {
 
 describe('parseTrainOptions errors', () => {
   const cases: { argv: string[]; message: string }[] = [
-    { argv: ['--bogus'], message: 'unknown option --bogus, expected one of --preset, --corpus, --tokenizer, --strategy, --alpha, --steps, --seed, --eval-every, --lr, --batch-size, --seq-len, --out, --help' },
-    { argv: ['--bogus=1'], message: 'unknown option --bogus, expected one of --preset, --corpus, --tokenizer, --strategy, --alpha, --steps, --seed, --eval-every, --lr, --batch-size, --seq-len, --out, --help' },
+    { argv: ['--bogus'], message: 'unknown option --bogus, expected one of --preset, --corpus, --tokenizer, --strategy, --alpha, --steps, --seed, --eval-every, --eval-windows, --lr, --batch-size, --seq-len, --out, --help' },
+    { argv: ['--bogus=1'], message: 'unknown option --bogus, expected one of --preset, --corpus, --tokenizer, --strategy, --alpha, --steps, --seed, --eval-every, --eval-windows, --lr, --batch-size, --seq-len, --out, --help' },
     { argv: ['steps'], message: 'unexpected argument "steps": every input is an option such as --steps 20 (see --help)' },
     { argv: ['--steps'], message: 'missing value for --steps, expected an integer >= 1' },
     { argv: ['--steps='], message: 'missing value for --steps, expected an integer >= 1' },
@@ -188,7 +193,7 @@ describe('help', () => {
   });
 
   it('lists every option in the usage text', () => {
-    for (const option of ['--preset', '--corpus', '--tokenizer', '--strategy', '--alpha', '--steps', '--seed', '--eval-every', '--lr', '--batch-size', '--seq-len', '--out', '--help']) {
+    for (const option of ['--preset', '--corpus', '--tokenizer', '--strategy', '--alpha', '--steps', '--seed', '--eval-every', '--eval-windows', '--lr', '--batch-size', '--seq-len', '--out', '--help']) {
       expect(TRAIN_USAGE).toContain(option);
     }
   });

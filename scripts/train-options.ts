@@ -46,6 +46,7 @@ const VALUE_OPTIONS = [
   '--steps',
   '--seed',
   '--eval-every',
+  '--eval-windows',
   '--lr',
   '--batch-size',
   '--seq-len',
@@ -63,6 +64,7 @@ const ACCEPTED_VALUES: Record<ValueOption, string> = {
   '--steps': 'an integer >= 1',
   '--seed': `an integer in [0, ${MAX_SEED}]`,
   '--eval-every': 'an integer >= 0',
+  '--eval-windows': 'an integer >= 1',
   '--lr': 'a positive number such as 3e-3',
   '--batch-size': 'an integer >= 1',
   '--seq-len': 'an integer >= 1',
@@ -92,6 +94,8 @@ JSON report. Progress goes to stderr. Options take "--name value" or "--name=val
   --seed S            random seed for initialization and batches, an integer in [0, ${MAX_SEED}]
   --eval-every N      steps between validation passes, an integer >= 0; 0 evaluates
                       only at the first and last step
+  --eval-windows N    validation windows of T tokens per Brown genre at each
+                      evaluation, a positive integer (default: the preset's)
   --lr X              peak learning rate, a positive number
   --batch-size N      sequences per batch, a positive integer
   --seq-len N         positions per sequence, a positive integer; a value above the
@@ -226,6 +230,8 @@ export function parseTrainOptions(argv: readonly string[]): TrainOptions {
   if (seed !== undefined) config.seed = parseInteger('--seed', seed, 0, MAX_SEED);
   const evalEvery = value('--eval-every');
   if (evalEvery !== undefined) config.evalEvery = parseInteger('--eval-every', evalEvery, 0);
+  const evalWindows = value('--eval-windows');
+  if (evalWindows !== undefined) config.evalWindowsPerGenre = parseInteger('--eval-windows', evalWindows, 1);
   const lr = value('--lr');
   if (lr !== undefined) config.optimizer.lr = parseLearningRate(lr);
   const batchSize = value('--batch-size');
