@@ -1,9 +1,11 @@
-// Exact top-k selection of risk scores: keep the k largest, ties broken by the lower
-// flat index, as a radix select on float bit patterns. Scores are non-negative, so
-// their u32 bit patterns order like their values; a score ≤ 0 (−0, or a loss rounded
-// below zero) is treated as +0, whose bit pattern is 0. One workgroup does the whole batch: four 8-bit passes
-// over integer histograms find the threshold bits (the VaR), then two prefix sums over
-// contiguous chunks write the mask and the compacted, increasing list of kept indices.
+// Exact top-k selection of scores: keep the k largest, ties broken by the lower flat
+// index, as a radix select on order-preserving u32 keys of the f32 scores. The key of a
+// non-negative score is its bit pattern with the sign bit set; the key of a negative
+// score is its bit pattern inverted, so keys order like values (Rho-1's excess loss can
+// be negative). −0 is mapped to +0 first so the two tie, as equal values do. One
+// workgroup does the whole batch: four 8-bit passes over integer histograms find the
+// threshold key (the VaR), then two prefix sums over contiguous chunks write the mask
+// and the compacted, increasing list of kept indices.
 
 override WG_REDUCE: u32 = 256;
 
@@ -21,9 +23,18 @@ var<workgroup> prefixMask: u32;
 var<workgroup> remaining: u32;
 var<workgroup> keptTotal: u32;
 
-fn scoreBits(i: u32) -> u32 {
+fn scoreKey(i: u32) -> u32 {
   let s = scores[i];
-  return select(bitcast<u32>(s), 0u, s <= 0.0);
+  if (s == 0.0) { return 0x80000000u; }
+  let bits = bitcast<u32>(s);
+  if ((bits & 0x80000000u) != 0u) { return ~bits; }
+  return bits | 0x80000000u;
+}
+
+// Inverse of scoreKey: the f32 value a key stands for.
+fn keyValue(key: u32) -> f32 {
+  if ((key & 0x80000000u) != 0u) { return bitcast<f32>(key & 0x7fffffffu); }
+  return bitcast<f32>(~key);
 }
 
 // Replace chunkCounts by its exclusive prefix sum, computed by thread 0 in index order.
@@ -60,7 +71,7 @@ fn selectTopK(@builtin(local_invocation_id) lid: vec3<u32>) {
     let p = prefix;
     let pm = prefixMask;
     for (var i: u32 = tid; i < M; i += WG_REDUCE) {
-      let bits = scoreBits(i);
+      let bits = scoreKey(i);
       if ((bits & pm) == p) { atomicAdd(&histogram[(bits >> shift) & 255u], 1u); }
     }
     workgroupBarrier();
@@ -89,7 +100,7 @@ fn selectTopK(@builtin(local_invocation_id) lid: vec3<u32>) {
   let end = min(start + chunk, M);
   var ties: u32 = 0u;
   for (var i: u32 = start; i < end; i++) {
-    if (scoreBits(i) == threshold) { ties++; }
+    if (scoreKey(i) == threshold) { ties++; }
   }
   chunkCounts[tid] = ties;
   exclusiveScanChunks(tid);
@@ -100,7 +111,7 @@ fn selectTopK(@builtin(local_invocation_id) lid: vec3<u32>) {
   var kept: u32 = 0u;
   var tieRank = tiesBefore;
   for (var i: u32 = start; i < end; i++) {
-    let bits = scoreBits(i);
+    let bits = scoreKey(i);
     if (bits > threshold) {
       kept++;
     } else if (bits == threshold) {
@@ -117,7 +128,7 @@ fn selectTopK(@builtin(local_invocation_id) lid: vec3<u32>) {
   tieRank = tiesBefore;
   var keptSum: f32 = 0.0;
   for (var i: u32 = start; i < end; i++) {
-    let bits = scoreBits(i);
+    let bits = scoreKey(i);
     var keep = bits > threshold;
     if (bits == threshold) {
       keep = tieRank < tiesToKeep;
@@ -127,7 +138,7 @@ fn selectTopK(@builtin(local_invocation_id) lid: vec3<u32>) {
       mask[i] = 1u;
       keptIndices[slot] = i;
       slot++;
-      keptSum += bitcast<f32>(bits);
+      keptSum += keyValue(bits);
     } else {
       mask[i] = 0u;
     }
@@ -140,7 +151,7 @@ fn selectTopK(@builtin(local_invocation_id) lid: vec3<u32>) {
   if (tid == 0u) {
     var total: f32 = 0.0;
     for (var i: u32 = 0u; i < WG_REDUCE; i++) { total += chunkSums[i]; }
-    selectStats[0] = bitcast<f32>(threshold);
+    selectStats[0] = keyValue(threshold);
     selectStats[1] = f32(keptTotal);
     selectStats[2] = total;
   }

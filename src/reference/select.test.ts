@@ -118,10 +118,20 @@ describe('selectTopK', () => {
     expect(() => selectTopK(new Uint32Array(3), new Uint32Array(4), scores, 4)).toThrow(/invalid k 4/);
     expect(() => selectTopK(new Uint32Array(2), new Uint32Array(1), scores, 1)).toThrow(/invalid mask/);
     expect(() => selectTopK(new Uint32Array(3), new Uint32Array(1), scores, 2)).toThrow(/invalid keptIndices/);
-    expect(() => selectTopK(new Uint32Array(3), new Uint32Array(1), Float64Array.from([1, -1, 0]), 1))
-      .toThrow(/scores\[1\] = -1/);
+    expect(() => selectTopK(new Uint32Array(3), new Uint32Array(1), Float64Array.from([1, Infinity, 0]), 1))
+      .toThrow(/scores\[1\] = Infinity/);
     expect(() => selectTopK(new Uint32Array(3), new Uint32Array(1), Float64Array.from([1, NaN, 0]), 1))
       .toThrow(/scores\[1\] = NaN/);
+  });
+});
+
+describe('selectTopK with negative scores', () => {
+  it('orders negatives below zero and ties -0 with +0', () => {
+    const mask = new Uint32Array(5);
+    const kept = new Uint32Array(5);
+    const result = selectTopK(mask, kept, Float64Array.from([-2, 0, -0.5, -0, 3]), 3);
+    expect(Array.from(mask)).toEqual([0, 1, 0, 1, 1]);
+    expect(result.threshold).toBe(0);
   });
 });
 

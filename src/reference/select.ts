@@ -38,14 +38,13 @@ export interface TopKResult {
  *
  * Scores are compared as float32 values (Math.fround) because the GPU selects on f32
  * bit patterns. Two scores that differ in float64 but round to one float32 are a tie.
- * Scores must be non-negative and not NaN.
- * NOTE: −0 ties with +0 here because values are compared. Its f32 bit pattern
- * 0x80000000 orders above every positive score, so the GPU must map −0 to +0.
+ * Scores must be finite; they may be negative (Rho-1's excess loss). −0 ties with +0
+ * because values are compared, so the GPU maps −0 to +0 before building its keys.
  */
 export function selectTopK(
   mask: Uint32Array, // (M) out
   keptIndices: Uint32Array, // (k) out, increasing
-  scores: Float64Array, // (M) ≥ 0
+  scores: Float64Array, // (M)
   k: number,
 ): TopKResult {
   const M = scores.length;
@@ -59,7 +58,7 @@ export function selectTopK(
 
   const rounded = new Float64Array(M);
   for (let j = 0; j < M; j++) {
-    if (!(scores[j] >= 0)) throw new Error(`invalid scores[${j}] = ${scores[j]}: scores must be non-negative`);
+    if (!Number.isFinite(scores[j])) throw new Error(`invalid scores[${j}] = ${scores[j]}: scores must be finite`);
     rounded[j] = Math.fround(scores[j]);
   }
 

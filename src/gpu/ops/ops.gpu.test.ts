@@ -305,6 +305,17 @@ describe('selectTopK', () => {
     expect(gpu.mask[1 + 3 * 50]).toBe(0); // the 51st is not
   });
 
+  test('negative scores order like values', async () => {
+    const rng = new Rng(9);
+    const M = 333;
+    const scores = Float64Array.from({ length: M }, () => Math.fround(rng.normal() * 2));
+    scores[5] = -0;
+    scores[6] = 0;
+    scores[7] = -1e-30;
+    const k = ref.keptCount(0.4, M);
+    expectSameSelection(scores, k, await runSelect(scores, k));
+  });
+
   test('all equal scores', async () => {
     const scores = new Float64Array(77).fill(3);
     const gpu = await runSelect(scores, 10);
