@@ -97,3 +97,26 @@ fn crossentropyBackward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(
   if (v == u32(targetsB[row])) { indicator = 1.0; }
   dlogits[index] = (p - indicator) * sizesB.invKept;
 }
+
+@group(0) @binding(0) var<storage, read_write> dlogitsKept: array<f32>; // (k,V) rows of the kept tokens
+@group(0) @binding(1) var<storage, read> logitsK: array<f32>;           // (M,V)
+@group(0) @binding(2) var<storage, read> rowStatsK: array<f32>;         // (M,2)
+@group(0) @binding(3) var<storage, read> targetsK: array<i32>;          // (M)
+@group(0) @binding(4) var<storage, read> keptIndices: array<u32>;       // (≥ k) kept token of each row
+@group(0) @binding(5) var<uniform> sizesK: CrossentropySizes;
+
+// The same gradient as crossentropyBackward, for the kept rows only, written compactly:
+// row r is token keptIndices[r]. sizesK.M holds k here; the dispatch covers the largest k.
+@compute @workgroup_size(WG_1D)
+fn crossentropyBackwardKept(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let index = flatIndex(gid, nwg, WG_1D);
+  let V = sizesK.V;
+  if (index >= sizesK.M * V) { return; }
+  let r = index / V;
+  let v = index % V;
+  let row = keptIndices[r];
+  let p = exp(logitsK[row * V + v] - rowStatsK[2u * row] - rowStatsK[2u * row + 1u]);
+  var indicator: f32 = 0.0;
+  if (v == u32(targetsK[row])) { indicator = 1.0; }
+  dlogitsKept[index] = (p - indicator) * sizesK.invKept;
+}

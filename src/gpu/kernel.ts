@@ -34,6 +34,11 @@ export interface Dispatch {
   workgroups: [number, number, number];
   /** Floating-point operations this dispatch performs for its real shapes. */
   flops: number;
+  /**
+   * For kernels whose work scales with the kept-token count k (set per step): FLOPs per
+   * kept row, on top of `flops`. Executed FLOPs are flops + flopsPerKeptRow·k.
+   */
+  flopsPerKeptRow?: number;
 }
 
 /** Override constants every module may declare; each is set only where a module uses it. */
@@ -136,9 +141,14 @@ export function encodeDispatches(encoder: GPUCommandEncoder, dispatches: readonl
   pass.end();
 }
 
-/** Sum of the FLOPs of a list of dispatches. */
-export function sumFlops(dispatches: readonly Dispatch[]): number {
+/** Sum of the FLOPs of a list of dispatches, for k kept rows in this step. */
+export function sumFlops(dispatches: readonly Dispatch[], k = 0): number {
   let total = 0;
-  for (const d of dispatches) total += d.flops;
+  for (const d of dispatches) total += d.flops + (d.flopsPerKeptRow ?? 0) * k;
   return total;
+}
+
+/** Re-express a dispatch sized for maxRows kept rows as fixed FLOPs plus FLOPs per kept row. */
+export function perKeptRow(d: Dispatch, maxRows: number, fixedFlops = 0): Dispatch {
+  return { ...d, flops: fixedFlops, flopsPerKeptRow: (d.flops - fixedFlops) / maxRows };
 }

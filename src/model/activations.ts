@@ -59,9 +59,8 @@ export const ACTIVATION_TENSORS = [
 ] as const;
 
 /**
- * Gradients of activations used as backward scratch. All are zeroed at the start of
- * each step (the per-layer ones are accumulated into by +=), except dpreatt, which the
- * attention backward overwrites.
+ * Gradients of activations used as backward scratch. Those accumulated into (+=) are
+ * zeroed at the start of each step; OVERWRITTEN_GRAD_TENSORS are not.
  */
 export const ACTIVATION_GRAD_TENSORS = [
   spec('dresidual', '(B,T,C)', false, btc),
@@ -73,7 +72,14 @@ export const ACTIVATION_GRAD_TENSORS = [
   spec('dpreatt', '(B,NH,T,T)', true, (c, d) => d.B * c.nHead * d.T * d.T),
   spec('dqkv', '(B,T,3C)', true, (c, d) => 3 * btc(c, d)),
   spec('dln1', '(B,T,C)', true, btc),
+  // Kept-row scratch of the LM-head backward: rows 0..k−1 are the kept tokens in order.
+  spec('dlogitsKept', '(k,V)', false, (c, d) => d.B * d.T * c.vocabSize),
+  spec('lnfKept', '(k,C)', false, btc),
+  spec('dlnfKept', '(k,C)', false, btc),
 ] as const;
+
+/** Activation gradients every kernel overwrites before reading, so the step need not zero them. */
+export const OVERWRITTEN_GRAD_TENSORS: readonly ActivationGradName[] = ['dpreatt', 'dlogitsKept', 'lnfKept', 'dlnfKept'];
 
 export type ActivationName = (typeof ACTIVATION_TENSORS)[number]['name'];
 export type ActivationGradName = (typeof ACTIVATION_GRAD_TENSORS)[number]['name'];

@@ -3,14 +3,15 @@
 // gpt2_forward / gpt2_backward; the residual stream's gradient lives in dresidual and
 // is updated in place as the backward walks down the blocks.
 
-import type { Dispatch, KernelCache } from '../gpu/kernel.ts';
+import { perKeptRow, type Dispatch, type KernelCache } from '../gpu/kernel.ts';
 import { adamwUpdate } from '../gpu/ops/adamw.ts';
 import { attentionBackward, attentionForward } from '../gpu/ops/attention.ts';
-import { crossentropyBackward, crossentropyForward } from '../gpu/ops/crossentropy.ts';
+import { crossentropyBackward, crossentropyBackwardKept, crossentropyForward } from '../gpu/ops/crossentropy.ts';
 import { geluBackward, geluForward, residualForward } from '../gpu/ops/elementwise.ts';
 import { encoderBackward, encoderForward } from '../gpu/ops/encoder.ts';
 import { layernormBackward, layernormForward } from '../gpu/ops/layernorm.ts';
-import { matmulBackward, matmulForward } from '../gpu/ops/matmul.ts';
+import { gemm, matmulBackward, matmulForward } from '../gpu/ops/matmul.ts';
+import { gatherRows, scatterRows } from '../gpu/ops/rows.ts';
 import { gradNorm, lossStatistics } from '../gpu/ops/metrics.ts';
 import { selectTopK } from '../gpu/ops/select.ts';
 import type { Gpt2Gpu } from './gpt2.ts';
@@ -86,22 +87,60 @@ export function buildStatistics(kernels: KernelCache, model: Gpt2Gpu): Dispatch[
   }, { M: model.M });
 }
 
+/**
+ * Cross-entropy and LM-head backward of the kept rows only: dlogits for the k kept
+ * tokens (compacted through keptIndices), the tied head's weight gradient over those k
+ * rows, and dlnf scattered back to the kept rows (the others stay zero). Gradients
+ * equal the dense masked backward's: the dropped rows would only add zeros.
+ */
+function lmHeadBackwardKept(kernels: KernelCache, model: Gpt2Gpu): Dispatch[] {
+  const { nEmbd: C, vocabSize: V } = model.config;
+  const M = model.M;
+  const u = model.uniforms;
+  const keptIndices = model.whole(model.keptIndices);
+  return [
+    ...crossentropyBackwardKept(kernels, {
+      dlogitsKept: model.dact('dlogitsKept'), logits: model.act('logits'), rowStats: model.act('rowStats'),
+      targets: model.whole(model.targets), keptIndices,
+    }, { maxKept: M, V }, u.crossentropyKept).map((d) => perKeptRow(d, M)),
+    ...gatherRows(kernels, { out: model.dact('lnfKept'), inp: model.act('lnf'), indices: keptIndices }, { maxRows: M, C }, u.keptRows),
+    // dlnfKept (k,C) = dlogitsKept (k,V) · wte (V,C), overwritten.
+    perKeptRow(gemm(kernels, model.dact('dlnfKept'), model.dact('dlogitsKept'), model.param('wte'), { M, N: C, K: V }, {
+      transA: false, transB: false, accumulate: false, label: 'lmHead.dinpKept', uniform: u.lmHeadDinp,
+    }), M),
+    // dwte (V,C) += dlogitsKeptᵀ · lnfKept; the accumulate adds V·C FLOPs whatever k is.
+    perKeptRow(gemm(kernels, model.grad('wte'), model.dact('dlogitsKept'), model.dact('lnfKept'), { M: V, N: C, K: M }, {
+      transA: true, transB: false, accumulate: true, label: 'lmHead.dweightKept', uniform: u.lmHeadDweight,
+    }), M, V * C),
+    ...scatterRows(kernels, { out: model.dact('dlnf'), inp: model.dact('dlnfKept'), indices: keptIndices }, { maxRows: M, C }, u.keptRows),
+  ];
+}
+
+/** The dense masked backward of cross-entropy and LM head: every row, dropped ones multiplied by zero. */
+function lmHeadBackwardDense(kernels: KernelCache, model: Gpt2Gpu): Dispatch[] {
+  const { nEmbd: C, vocabSize: V } = model.config;
+  const N = model.M;
+  return [
+    ...crossentropyBackward(kernels, {
+      dlogits: model.act('logits'), rowStats: model.act('rowStats'), targets: model.whole(model.targets), mask: model.whole(model.mask),
+    }, { M: N, V, k: N }, model.uniforms.crossentropyBackward),
+    ...matmulBackward(kernels, {
+      dinp: model.dact('dlnf'), dweight: model.grad('wte'), dbias: null,
+      dout: model.act('logits'), inp: model.act('lnf'), weight: model.param('wte'),
+    }, { N, C, OC: V }, 'lmHead'),
+  ];
+}
+
 export function buildBackward(kernels: KernelCache, model: Gpt2Gpu): Dispatch[] {
   const { B, T } = model.dims;
   const { nEmbd: C, nHead: NH, nLayer: L, vocabSize: V } = model.config;
   const N = B * T;
   const out: Dispatch[] = [];
 
-  // Cross-entropy backward with the selection mask and 1/k, in place over the logits.
-  out.push(...crossentropyBackward(kernels, {
-    dlogits: model.act('logits'), rowStats: model.act('rowStats'), targets: model.whole(model.targets), mask: model.whole(model.mask),
-  }, { M: N, V, k: N }, model.uniforms.crossentropyBackward));
+  // Cross-entropy (mask, 1/k) and the tied LM head, into dlnf.
+  out.push(...(model.rowSkipping ? lmHeadBackwardKept(kernels, model) : lmHeadBackwardDense(kernels, model)));
 
-  // LM head (tied to wte) and final LayerNorm; dresidual becomes d residual3[L−1].
-  out.push(...matmulBackward(kernels, {
-    dinp: model.dact('dlnf'), dweight: model.grad('wte'), dbias: null,
-    dout: model.act('logits'), inp: model.act('lnf'), weight: model.param('wte'),
-  }, { N, C, OC: V }, 'lmHead'));
+  // Final LayerNorm; dresidual becomes d residual3[L−1].
   out.push(...layernormBackward(kernels, {
     dinp: model.dact('dresidual'), dweight: model.grad('lnfw'), dbias: model.grad('lnfb'), dout: model.dact('dlnf'),
     inp: model.act('residual3', L - 1), weight: model.param('lnfw'), mean: model.act('lnfMean'), rstd: model.act('lnfRstd'),

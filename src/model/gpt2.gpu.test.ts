@@ -29,10 +29,12 @@ function strategyScore(strategy: SelectionStrategy) {
   return strategy === 'eslm-entropy' ? 'entropy' as const : 'loss' as const;
 }
 
-async function makeModel(strategy: SelectionStrategy, seed = 1) {
+async function makeModel(strategy: SelectionStrategy, seed = 1, rowSkipping = true) {
   const { device } = await testDevice();
   const kernels = new KernelCache(device);
-  const model = new Gpt2Gpu(kernels, { config: CONFIG, dims: DIMS, score: strategyScore(strategy), ringSlots: 4, label: `test.${strategy}` });
+  const model = new Gpt2Gpu(kernels, {
+    config: CONFIG, dims: DIMS, score: strategyScore(strategy), ringSlots: 4, label: `test.${strategy}`, rowSkipping,
+  });
   model.uploadParameters(initParameters(CONFIG, seed));
   return model;
 }
@@ -93,6 +95,27 @@ describe('GPT-2 training step', () => {
     const params = await readFloat32(device, model.params);
     expectClose('parameters after AdamW', params, state.params, { atol: 2e-4, rtol: 1e-4 });
     model.destroy();
+  });
+});
+
+describe('kept-row backward', () => {
+  test.each([0.6, 0])('equals the dense masked backward at alpha=%s', async (alpha) => {
+    const { device } = await testDevice();
+    const M = DIMS.B * DIMS.T;
+    const k = keptCount(alpha, M);
+    const batch = randomBatch(11, M, CONFIG.vocabSize);
+    const results = [];
+    for (const rowSkipping of [true, false]) {
+      const model = await makeModel('eslm-loss', 1, rowSkipping);
+      encodeStep(model, batch, k, { ...HYPER, step: 1 });
+      results.push({ grads: await readFloat32(device, model.grads), flops: model.trainingStepFlops(k), denseFlops: model.trainingStepFlops(M) });
+      model.destroy();
+    }
+    const [kept, dense] = results;
+    // Dropped rows only add exact zeros to the same sums in the same order, so the two agree bit for bit.
+    expectEqual('parameter gradients', kept.grads, dense.grads);
+    if (alpha > 0) expect(kept.flops).toBeLessThan(dense.flops);
+    expect(kept.denseFlops).toBeGreaterThan(kept.flops - 1);
   });
 });
 

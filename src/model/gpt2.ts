@@ -8,10 +8,12 @@ import type { BufferSlice, Dispatch, KernelCache } from '../gpu/kernel.ts';
 import { sumFlops } from '../gpu/kernel.ts';
 import { AdamwParams } from '../gpu/ops/adamw.ts';
 import { CrossentropySizes } from '../gpu/ops/crossentropy.ts';
+import { MatmulSizes } from '../gpu/ops/matmul.ts';
+import { RowSizes } from '../gpu/ops/rows.ts';
 import { GRAD_NORM_PER_THREAD, gradNormPartialCount, GradNormSizes, LossStatisticsSizes, METRIC_STRIDE } from '../gpu/ops/metrics.ts';
 import { checkKeptCount, SELECT_STATS_LENGTH, SelectSizes } from '../gpu/ops/select.ts';
 import {
-  ACTIVATION_GRAD_TENSORS, ACTIVATION_TENSORS, tensorAllocations,
+  ACTIVATION_GRAD_TENSORS, ACTIVATION_TENSORS, OVERWRITTEN_GRAD_TENSORS, tensorAllocations,
   type ActivationGradName, type ActivationName, type BatchDims, type TensorAllocation,
 } from './activations.ts';
 import { validateConfig, type GPT2Config } from './config.ts';
@@ -40,6 +42,11 @@ export interface Gpt2GpuOptions {
   /** Records in the metric ring (one per step, reused modulo this count). */
   ringSlots: number;
   label: string;
+  /**
+   * Run the cross-entropy and LM-head backward on the kept rows only (default). False
+   * selects the dense masked backward, kept to check the two agree.
+   */
+  rowSkipping?: boolean;
 }
 
 /** Per-step values written to uniforms before the step's command buffer is submitted. */
@@ -58,6 +65,7 @@ export class Gpt2Gpu {
   readonly ringSlots: number;
   readonly score: ScoreKind;
   readonly label: string;
+  readonly rowSkipping: boolean;
 
   readonly params: GPUBuffer;
   readonly grads: GPUBuffer;
@@ -80,6 +88,10 @@ export class Gpt2Gpu {
   readonly uniforms: {
     select: GPUBuffer;
     crossentropyBackward: GPUBuffer;
+    crossentropyKept: GPUBuffer;
+    keptRows: GPUBuffer;
+    lmHeadDinp: GPUBuffer;
+    lmHeadDweight: GPUBuffer;
     statistics: GPUBuffer;
     gradNorm: GPUBuffer;
     adamw: GPUBuffer;
@@ -117,6 +129,7 @@ export class Gpt2Gpu {
     this.ringSlots = options.ringSlots;
     this.score = options.score;
     this.label = label;
+    this.rowSkipping = options.rowSkipping ?? true;
     const P = this.layout.total;
 
     // Flat parameter-sized buffers.
@@ -155,6 +168,10 @@ export class Gpt2Gpu {
     this.uniforms = {
       select: kernels.uniform(`${label}.select`, new ArrayBuffer(SelectSizes.byteSize)),
       crossentropyBackward: kernels.uniform(`${label}.crossentropyBackward`, new ArrayBuffer(CrossentropySizes.byteSize)),
+      crossentropyKept: kernels.uniform(`${label}.crossentropyKept`, new ArrayBuffer(CrossentropySizes.byteSize)),
+      keptRows: kernels.uniform(`${label}.keptRows`, new ArrayBuffer(RowSizes.byteSize)),
+      lmHeadDinp: kernels.uniform(`${label}.lmHeadDinp`, new ArrayBuffer(MatmulSizes.byteSize)),
+      lmHeadDweight: kernels.uniform(`${label}.lmHeadDweight`, new ArrayBuffer(MatmulSizes.byteSize)),
       statistics: kernels.uniform(`${label}.statistics`, new ArrayBuffer(LossStatisticsSizes.byteSize)),
       gradNorm: kernels.uniform(`${label}.gradNorm`, new ArrayBuffer(GradNormSizes.byteSize)),
       adamw: kernels.uniform(`${label}.adamw`, new ArrayBuffer(AdamwParams.byteSize)),
@@ -211,9 +228,8 @@ export class Gpt2Gpu {
 
   /** Executed FLOPs of one training step (forward, selection, statistics, backward, optimizer) keeping k tokens. */
   trainingStepFlops(k: number): number {
-    // The select dispatch's FLOPs were recorded for k = M; its float work is k adds.
-    return sumFlops(this.forward) + sumFlops(this.statistics) + sumFlops(this.backward) + sumFlops(this.optimizer)
-      + sumFlops(this.selection) - this.M + k;
+    return [this.forward, this.selection, this.statistics, this.backward, this.optimizer]
+      .reduce((sum, list) => sum + sumFlops(list, k), 0);
   }
 
   uploadParameters(values: Float32Array): void {
@@ -246,6 +262,10 @@ export class Gpt2Gpu {
     const P = this.layout.total;
     queue.writeBuffer(this.uniforms.select, 0, SelectSizes.pack({ M: this.M, k }));
     queue.writeBuffer(this.uniforms.crossentropyBackward, 0, CrossentropySizes.pack({ M: this.M, V, invKept: 1 / k }));
+    queue.writeBuffer(this.uniforms.crossentropyKept, 0, CrossentropySizes.pack({ M: k, V, invKept: 1 / k }));
+    queue.writeBuffer(this.uniforms.keptRows, 0, RowSizes.pack({ rows: k, C: this.config.nEmbd }));
+    queue.writeBuffer(this.uniforms.lmHeadDinp, 0, MatmulSizes.pack({ M: k, N: this.config.nEmbd, K: V }));
+    queue.writeBuffer(this.uniforms.lmHeadDweight, 0, MatmulSizes.pack({ M: V, N: this.config.nEmbd, K: k }));
     queue.writeBuffer(this.uniforms.statistics, 0, LossStatisticsSizes.pack({ M: this.M, slot }));
     queue.writeBuffer(this.uniforms.gradNorm, 0, GradNormSizes.pack({
       P, perThread: GRAD_NORM_PER_THREAD, partialCount: gradNormPartialCount(P), slot, maxNorm: adamw.gradClip,
@@ -261,8 +281,8 @@ export class Gpt2Gpu {
   /** Zero the parameter gradients and the accumulated activation gradients: the step's first commands. */
   encodeZeroGradients(encoder: GPUCommandEncoder): void {
     encoder.clearBuffer(this.grads);
-    for (const [name, buffer] of Object.entries(this.dacts)) {
-      if (name !== 'dpreatt') encoder.clearBuffer(buffer);
+    for (const [name, buffer] of Object.entries(this.dacts) as [ActivationGradName, GPUBuffer][]) {
+      if (!OVERWRITTEN_GRAD_TENSORS.includes(name)) encoder.clearBuffer(buffer);
     }
   }
 

@@ -8,3 +8,5 @@ export * from './select.ts';
 export * from './optim.ts';
 export * from './gpt2.ts';
 export * from './gpt2Train.ts';
+export * from './distill.ts';
+export * from './rows.ts';

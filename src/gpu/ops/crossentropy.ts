@@ -56,3 +56,22 @@ export function crossentropyBackward(
     ),
   ];
 }
+
+/**
+ * dlogits of the kept tokens only, compacted: row r of dlogitsKept (k,V) is token
+ * keptIndices[r]. `uniform` (CrossentropySizes) holds M = k and 1/k for the step; the
+ * dispatch covers maxKept rows.
+ */
+export function crossentropyBackwardKept(
+  kernels: KernelCache,
+  b: { dlogitsKept: BufferSlice; logits: BufferSlice; rowStats: BufferSlice; targets: BufferSlice; keptIndices: BufferSlice },
+  dims: { maxKept: number; V: number },
+  uniform: GPUBuffer,
+): Dispatch[] {
+  return [
+    kernels.dispatch(
+      crossentropyModule, 'crossentropyBackwardKept', [b.dlogitsKept, b.logits, b.rowStats, b.targets, b.keptIndices, uniform],
+      grid1d(dims.maxKept * dims.V, WG_1D), BACKWARD_FLOPS * dims.maxKept * dims.V,
+    ),
+  ];
+}

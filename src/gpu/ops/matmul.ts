@@ -15,6 +15,11 @@ export interface GemmOptions {
   accumulate: boolean;
   bias?: BufferSlice;
   label?: string;
+  /**
+   * MatmulSizes rewritten each step, for a product whose M or K is the kept count; the
+   * dispatch is sized by `dims`, the largest shape.
+   */
+  uniform?: GPUBuffer;
 }
 
 /** out (M,N) = op(A)·op(B) [+ bias] [+ out]; see shaders/matmul.wgsl for the layouts. */
@@ -26,7 +31,7 @@ export function gemm(
   dims: { M: number; N: number; K: number },
   options: GemmOptions,
 ): Dispatch {
-  const uniform = kernels.uniform('matmul', MatmulSizes.pack(dims));
+  const uniform = options.uniform ?? kernels.uniform('matmul', MatmulSizes.pack(dims));
   const tile = WG_MATMUL * MATMUL_BLOCK;
   const workgroups: [number, number, number] = [ceilDiv(dims.N, tile), ceilDiv(dims.M, tile), 1];
   const extra = (options.bias ? 1 : 0) + (options.accumulate ? 1 : 0);

@@ -13,7 +13,8 @@ import {
 } from '../testing.ts';
 import { adamwUpdate, AdamwParams } from './adamw.ts';
 import { attentionBackward, attentionForward } from './attention.ts';
-import { crossentropyBackward, crossentropyForward } from './crossentropy.ts';
+import { crossentropyBackward, crossentropyBackwardKept, crossentropyForward, CrossentropySizes } from './crossentropy.ts';
+import { gatherRows, RowSizes, scatterRows } from './rows.ts';
 import { geluBackward, geluForward, residualBackward, residualForward } from './elementwise.ts';
 import { encoderBackward, encoderForward } from './encoder.ts';
 import { layernormBackward, layernormForward } from './layernorm.ts';
@@ -243,6 +244,54 @@ describe('crossentropy', () => {
     expectClose('crossentropy losses', await readF32(device, b.losses, M), losses, TIGHT);
     expectClose('crossentropy entropies', await readF32(device, b.entropies, M), entropies, TIGHT);
     expectClose('crossentropy dlogits', await readF32(device, b.logits, M * V), dlogits, { atol: 1e-6, rtol: 1e-4 });
+  });
+});
+
+describe('kept rows', () => {
+  test('gatherRows, scatterRows and crossentropyBackwardKept match reference', async () => {
+    const { device } = await testDevice();
+    const kernels = await testKernels();
+    const rng = new Rng(21);
+    const M = 70, C = 9, V = 41;
+    const mask = new Uint32Array(M);
+    const keptIndices: number[] = [];
+    for (let i = 0; i < M; i++) if (i % 3 !== 1) { mask[i] = 1; keptIndices.push(i); }
+    const k = keptIndices.length;
+    const inp = randomValues(rng, M * C);
+    const logits = randomValues(rng, M * V, 2);
+    const targets = randomTokens(rng, M, V);
+
+    const rowsUniform = kernels.uniform('rows', RowSizes.pack({ rows: k, C }));
+    const keptUniform = kernels.uniform('keptCe', CrossentropySizes.pack({ M: k, V, invKept: 1 / k }));
+    const b = {
+      inp: uploadF32(device, 'inp', inp), gathered: zerosF32(device, 'gathered', M * C), scattered: zerosF32(device, 'scattered', M * C),
+      indices: uploadU32(device, 'indices', keptIndices), logits: uploadF32(device, 'logits', logits), targets: uploadI32(device, 'targets', targets),
+      losses: zerosF32(device, 'losses', M), entropies: zerosF32(device, 'entropies', M), rowStats: zerosF32(device, 'rowStats', 2 * M),
+      dlogitsKept: zerosF32(device, 'dlogitsKept', M * V),
+    };
+    await runChecked(device, [
+      ...gatherRows(kernels, { out: b.gathered, inp: b.inp, indices: b.indices }, { maxRows: M, C }, rowsUniform),
+      ...scatterRows(kernels, { out: b.scattered, inp: b.gathered, indices: b.indices }, { maxRows: M, C }, rowsUniform),
+      ...crossentropyForward(kernels, { losses: b.losses, entropies: b.entropies, rowStats: b.rowStats, logits: b.logits, targets: b.targets }, { M, V }),
+      ...crossentropyBackwardKept(kernels, {
+        dlogitsKept: b.dlogitsKept, logits: b.logits, rowStats: b.rowStats, targets: b.targets, keptIndices: b.indices,
+      }, { maxKept: M, V }, keptUniform),
+    ]);
+
+    const gathered = new Float64Array(M * C);
+    ref.gatherRows(gathered, inp, keptIndices, { rows: k, C });
+    const scattered = new Float64Array(M * C);
+    ref.scatterRows(scattered, gathered, keptIndices, { rows: k, C });
+    expectClose('gathered rows', await readF32(device, b.gathered, M * C), gathered, { atol: 0, rtol: 0 });
+    expectClose('scattered rows', await readF32(device, b.scattered, M * C), scattered, { atol: 0, rtol: 0 });
+
+    const probs = new Float64Array(M * V);
+    ref.crossentropyForward(new Float64Array(M), new Float64Array(M), probs, logits, targets, { M, V });
+    const dense = new Float64Array(M * V);
+    ref.crossentropyBackward(dense, probs, targets, mask, k, { M, V });
+    const compact = new Float64Array(k * V);
+    ref.gatherRows(compact, dense, keptIndices, { rows: k, C: V });
+    expectClose('kept dlogits', await readF32(device, b.dlogitsKept, k * V), compact, { atol: 1e-6, rtol: 1e-4 });
   });
 });
 

@@ -30,5 +30,7 @@ export function selectTopK(
 ): Dispatch[] {
   checkKeptCount('selectTopK', dims.k, dims.M);
   const sizes = uniform ?? kernels.uniform('select', SelectSizes.pack(dims));
-  return [kernels.dispatch(selectModule, 'selectTopK', [b.mask, b.keptIndices, b.selectStats, b.scores, sizes], [1, 1, 1], dims.k)];
+  const dispatch = kernels.dispatch(selectModule, 'selectTopK', [b.mask, b.keptIndices, b.selectStats, b.scores, sizes], [1, 1, 1], 0);
+  // The kept-score sum: one add per kept row.
+  return [{ ...dispatch, flopsPerKeptRow: 1 }];
 }
