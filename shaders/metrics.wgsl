@@ -15,6 +15,7 @@ override WG_REDUCE: u32 = 256;
 var<workgroup> sumLoss: array<f32, WG_REDUCE>;
 var<workgroup> sumKeptLoss: array<f32, WG_REDUCE>;
 var<workgroup> sumEntropy: array<f32, WG_REDUCE>;
+var<workgroup> sumSquares: array<f32, WG_REDUCE>;
 
 @compute @workgroup_size(WG_REDUCE)
 fn lossStatistics(@builtin(local_invocation_id) lid: vec3<u32>) {
@@ -27,28 +28,36 @@ fn lossStatistics(@builtin(local_invocation_id) lid: vec3<u32>) {
   var loss: f32 = 0.0;
   var keptLoss: f32 = 0.0;
   var entropy: f32 = 0.0;
+  var squares: f32 = 0.0;
   for (var i: u32 = start; i < end; i++) {
     loss += losses[i];
+    squares += losses[i] * losses[i];
     entropy += entropies[i];
     if (mask[i] != 0u) { keptLoss += losses[i]; }
   }
   sumLoss[tid] = loss;
   sumKeptLoss[tid] = keptLoss;
   sumEntropy[tid] = entropy;
+  sumSquares[tid] = squares;
   workgroupBarrier();
 
   if (tid == 0u) {
     var totalLoss: f32 = 0.0;
     var totalKept: f32 = 0.0;
     var totalEntropy: f32 = 0.0;
+    var totalSquares: f32 = 0.0;
     for (var i: u32 = 0u; i < WG_REDUCE; i++) {
       totalLoss += sumLoss[i];
       totalKept += sumKeptLoss[i];
       totalEntropy += sumEntropy[i];
+      totalSquares += sumSquares[i];
     }
+    let meanLoss = totalLoss / f32(M);
     let base = sizes.slot * METRIC_STRIDE;
     let keptCount = selectStats[1];
-    ring[base + METRIC_TRAIN_LOSS] = totalLoss / f32(M);
+    ring[base + METRIC_TRAIN_LOSS] = meanLoss;
+    // Population standard deviation of the token losses, E[ℓ²] − E[ℓ]² clamped at 0.
+    ring[base + METRIC_LOSS_STD] = sqrt(max(totalSquares / f32(M) - meanLoss * meanLoss, 0.0));
     ring[base + METRIC_SELECTED_LOSS] = totalKept / max(keptCount, 1.0);
     ring[base + METRIC_MEAN_ENTROPY] = totalEntropy / f32(M);
     ring[base + METRIC_THRESHOLD] = selectStats[0];
@@ -60,7 +69,7 @@ fn lossStatistics(@builtin(local_invocation_id) lid: vec3<u32>) {
 @group(0) @binding(1) var<storage, read> grads: array<f32>;          // (P) flat gradients
 @group(0) @binding(2) var<uniform> sizesNorm: GradNormSizes;
 
-var<workgroup> sumSquares: array<f32, WG_REDUCE>;
+var<workgroup> gradSquares: array<f32, WG_REDUCE>;
 
 // Partial Σ g² over one block of WG_REDUCE·perThread elements per workgroup.
 @compute @workgroup_size(WG_REDUCE)
@@ -75,13 +84,13 @@ fn gradNormPartial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocat
       acc += g * g;
     }
   }
-  sumSquares[tid] = acc;
+  gradSquares[tid] = acc;
   workgroupBarrier();
   for (var stride: u32 = WG_REDUCE / 2u; stride > 0u; stride /= 2u) {
-    if (tid < stride) { sumSquares[tid] += sumSquares[tid + stride]; }
+    if (tid < stride) { gradSquares[tid] += gradSquares[tid + stride]; }
     workgroupBarrier();
   }
-  if (tid == 0u) { partials[wid.x] = sumSquares[0]; }
+  if (tid == 0u) { partials[wid.x] = gradSquares[0]; }
 }
 
 @group(0) @binding(0) var<storage, read_write> normStats: array<f32>; // norm, clip scale

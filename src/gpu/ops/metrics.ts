@@ -7,7 +7,7 @@ import { ceilDiv, WG_REDUCE } from '../workgroups.ts';
 
 /** Fields of one metric record, in ring order. */
 export const METRIC_FIELDS = [
-  'trainLoss', 'selectedLoss', 'meanEntropy', 'threshold', 'keptCount', 'gradNorm', 'clipScale',
+  'trainLoss', 'selectedLoss', 'meanEntropy', 'threshold', 'keptCount', 'gradNorm', 'clipScale', 'lossStd',
 ] as const;
 export type MetricField = (typeof METRIC_FIELDS)[number];
 /** Floats per record (fields padded to a multiple of 4). */
@@ -38,14 +38,14 @@ export function gradNormPartialCount(P: number): number {
   return ceilDiv(P, WG_REDUCE * GRAD_NORM_PER_THREAD);
 }
 
-/** Writes train, selected and entropy means, threshold and kept count into ring slot `slot` (from the uniform). */
+/** Writes train, selected and entropy means, loss standard deviation, threshold and kept count into ring slot `slot` (from the uniform). */
 export function lossStatistics(
   kernels: KernelCache,
   b: { ring: BufferSlice; losses: BufferSlice; entropies: BufferSlice; mask: BufferSlice; selectStats: BufferSlice; uniform: GPUBuffer },
   dims: { M: number },
 ): Dispatch[] {
   return [
-    kernels.dispatch(metricsModule, 'lossStatistics', [b.ring, b.losses, b.entropies, b.mask, b.selectStats, b.uniform], [1, 1, 1], 3 * dims.M),
+    kernels.dispatch(metricsModule, 'lossStatistics', [b.ring, b.losses, b.entropies, b.mask, b.selectStats, b.uniform], [1, 1, 1], 6 * dims.M),
   ];
 }
 

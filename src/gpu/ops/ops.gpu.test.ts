@@ -452,5 +452,7 @@ describe('optimizer and metrics', () => {
     expectClose('meanEntropy', [field('meanEntropy')], [mean(entropies)], { atol: 0, rtol: 1e-5 });
     expectClose('selectedLoss (CVaR)', [field('selectedLoss')], [ref.cvar(losses, 0.7)], { atol: 0, rtol: 1e-5 });
     expect(field('keptCount')).toBe(k);
+    const std = Math.sqrt(losses.reduce((a, x) => a + (x - mean(losses)) ** 2, 0) / M);
+    expectClose('lossStd', [field('lossStd')], [std], { atol: 0, rtol: 1e-4 });
   });
 });
