@@ -62,3 +62,16 @@ fn residualBackward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
   dinp1[i] += g;
   dinp2[i] += g;
 }
+
+@group(0) @binding(0) var<storage, read_write> outDiff: array<f32>; // (N)
+@group(0) @binding(1) var<storage, read> minuend: array<f32>;       // (N)
+@group(0) @binding(2) var<storage, read> subtrahend: array<f32>;    // (N)
+@group(0) @binding(3) var<uniform> sizesDifference: ElementwiseSizes;
+
+// out = inp1 − inp2: Rho-1's excess loss, the student's token loss minus the reference model's.
+@compute @workgroup_size(WG_1D)
+fn differenceForward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flatIndex(gid, nwg, WG_1D);
+  if (i >= sizesDifference.N) { return; }
+  outDiff[i] = minuend[i] - subtrahend[i];
+}

@@ -20,7 +20,14 @@ export function matmulParameterCount(config: GPT2Config): number {
  * forward and backward pass.
  */
 export function nominalStepFlops(config: GPT2Config, T: number, M: number, k: number): number {
-  const N = matmulParameterCount(config);
-  const perTokenForward = 2 * N + 4 * config.nLayer * T * config.nEmbd;
+  const perTokenForward = nominalForwardFlopsPerToken(config, T);
   return M * perTokenForward + k * 2 * perTokenForward;
+}
+
+/**
+ * Nominal forward FLOPs per token, 2N + 4·L·T·C. A frozen reference or teacher model
+ * (Rho-1, distillation) adds this for every token of the batch.
+ */
+export function nominalForwardFlopsPerToken(config: GPT2Config, T: number): number {
+  return 2 * matmulParameterCount(config) + 4 * config.nLayer * T * config.nEmbd;
 }

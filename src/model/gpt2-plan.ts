@@ -7,6 +7,7 @@ import { perKeptRow, type Dispatch, type KernelCache } from '../gpu/kernel.ts';
 import { adamwUpdate } from '../gpu/ops/adamw.ts';
 import { attentionBackward, attentionForward } from '../gpu/ops/attention.ts';
 import { crossentropyBackward, crossentropyBackwardKept, crossentropyForward } from '../gpu/ops/crossentropy.ts';
+import { distillBackward, distillForward } from '../gpu/ops/distill.ts';
 import { geluBackward, geluForward, residualForward } from '../gpu/ops/elementwise.ts';
 import { encoderBackward, encoderForward } from '../gpu/ops/encoder.ts';
 import { layernormBackward, layernormForward } from '../gpu/ops/layernorm.ts';
@@ -76,7 +77,7 @@ export function buildForward(kernels: KernelCache, model: Gpt2Gpu): Dispatch[] {
 export function buildSelection(kernels: KernelCache, model: Gpt2Gpu): Dispatch[] {
   return selectTopK(kernels, {
     mask: model.whole(model.mask), keptIndices: model.whole(model.keptIndices), selectStats: model.whole(model.selectStats),
-    scores: model.act(model.score === 'loss' ? 'losses' : 'entropies'),
+    scores: model.scoreBuffer ? model.whole(model.scoreBuffer) : model.act(model.score === 'loss' ? 'losses' : 'entropies'),
   }, { M: model.M, k: model.M }, model.uniforms.select);
 }
 
@@ -116,14 +117,29 @@ function lmHeadBackwardKept(kernels: KernelCache, model: Gpt2Gpu): Dispatch[] {
   ];
 }
 
-/** The dense masked backward of cross-entropy and LM head: every row, dropped ones multiplied by zero. */
+/**
+ * The dense masked backward of cross-entropy (or of the distillation loss) and LM head:
+ * every row, dropped ones multiplied by zero.
+ */
 function lmHeadBackwardDense(kernels: KernelCache, model: Gpt2Gpu): Dispatch[] {
   const { nEmbd: C, vocabSize: V } = model.config;
   const N = model.M;
-  return [
-    ...crossentropyBackward(kernels, {
+  const lossBackward = model.distill
+    ? [
+      ...distillForward(kernels, {
+        kl: model.whole(model.kl), distillStats: model.whole(model.distillStats),
+        logits: model.act('logits'), teacherLogits: model.whole(model.distill.teacherLogits),
+      }, { M: N, V, temperature: model.distill.temperature }),
+      ...distillBackward(kernels, {
+        dlogits: model.act('logits'), rowStats: model.act('rowStats'), distillStats: model.whole(model.distillStats),
+        teacherLogits: model.whole(model.distill.teacherLogits), targets: model.whole(model.targets), mask: model.whole(model.mask),
+      }, { M: N, V, k: N, lambda: model.distill.lambda, temperature: model.distill.temperature }, model.uniforms.distill),
+    ]
+    : crossentropyBackward(kernels, {
       dlogits: model.act('logits'), rowStats: model.act('rowStats'), targets: model.whole(model.targets), mask: model.whole(model.mask),
-    }, { M: N, V, k: N }, model.uniforms.crossentropyBackward),
+    }, { M: N, V, k: N }, model.uniforms.crossentropyBackward);
+  return [
+    ...lossBackward,
     ...matmulBackward(kernels, {
       dinp: model.dact('dlnf'), dweight: model.grad('wte'), dbias: null,
       dout: model.act('logits'), inp: model.act('lnf'), weight: model.param('wte'),

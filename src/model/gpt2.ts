@@ -8,6 +8,7 @@ import type { BufferSlice, Dispatch, KernelCache } from '../gpu/kernel.ts';
 import { sumFlops } from '../gpu/kernel.ts';
 import { AdamwParams } from '../gpu/ops/adamw.ts';
 import { CrossentropySizes } from '../gpu/ops/crossentropy.ts';
+import { DistillSizes } from '../gpu/ops/distill.ts';
 import { MatmulSizes } from '../gpu/ops/matmul.ts';
 import { RowSizes } from '../gpu/ops/rows.ts';
 import { GRAD_NORM_PER_THREAD, gradNormPartialCount, GradNormSizes, LossStatisticsSizes, METRIC_STRIDE } from '../gpu/ops/metrics.ts';
@@ -44,9 +45,24 @@ export interface Gpt2GpuOptions {
   label: string;
   /**
    * Run the cross-entropy and LM-head backward on the kept rows only (default). False
-   * selects the dense masked backward, kept to check the two agree.
+   * selects the dense masked backward, kept to check the two agree. Distillation uses
+   * the dense backward.
    */
   rowSkipping?: boolean;
+  /** False builds a frozen model: forward only, no gradients, moments or optimizer. */
+  trainable?: boolean;
+  /** Scores the selection ranks instead of this model's losses or entropies (Rho-1's excess loss). */
+  scoreBuffer?: GPUBuffer;
+  /** Distillation from a frozen teacher's logits (B,T,V) on the kept tokens. */
+  distill?: DistillOptions;
+}
+
+export interface DistillOptions {
+  teacherLogits: GPUBuffer;
+  /** Weight λ of τ²·KL against (1 − λ)·CE. */
+  lambda: number;
+  /** Temperature τ of both softmaxes in the KL term. */
+  temperature: number;
 }
 
 /** Per-step values written to uniforms before the step's command buffer is submitted. */
@@ -66,6 +82,9 @@ export class Gpt2Gpu {
   readonly score: ScoreKind;
   readonly label: string;
   readonly rowSkipping: boolean;
+  readonly trainable: boolean;
+  readonly scoreBuffer?: GPUBuffer;
+  readonly distill?: DistillOptions;
 
   readonly params: GPUBuffer;
   readonly grads: GPUBuffer;
@@ -95,7 +114,11 @@ export class Gpt2Gpu {
     statistics: GPUBuffer;
     gradNorm: GPUBuffer;
     adamw: GPUBuffer;
+    distill: GPUBuffer;
   };
+  /** Per-token KL to the teacher (M) and the softmax statistics of both models at τ (M,4); distillation only. */
+  readonly kl: GPUBuffer;
+  readonly distillStats: GPUBuffer;
   readonly decayRangeCount: number;
 
   /** Forward pass to per-token losses and entropies. */
@@ -129,14 +152,18 @@ export class Gpt2Gpu {
     this.ringSlots = options.ringSlots;
     this.score = options.score;
     this.label = label;
-    this.rowSkipping = options.rowSkipping ?? true;
+    this.distill = options.distill;
+    this.rowSkipping = (options.rowSkipping ?? true) && !options.distill;
+    this.trainable = options.trainable ?? true;
+    this.scoreBuffer = options.scoreBuffer;
     const P = this.layout.total;
 
-    // Flat parameter-sized buffers.
+    // Flat parameter-sized buffers; a frozen model gets placeholders for the others.
+    const trainableSize = this.trainable ? P : 4;
     this.params = this.storage('params', P);
-    this.grads = this.storage('grads', P);
-    this.adamM = this.storage('adamM', P);
-    this.adamV = this.storage('adamV', P);
+    this.grads = this.storage('grads', trainableSize);
+    this.adamM = this.storage('adamM', trainableSize);
+    this.adamV = this.storage('adamV', trainableSize);
 
     // Batch, selection, optimizer and metric buffers.
     this.inputs = this.storage('inputs', this.M);
@@ -154,7 +181,7 @@ export class Gpt2Gpu {
 
     // Activations and their gradients.
     this.actAlloc = tensorAllocations(ACTIVATION_TENSORS, config, dims);
-    this.dactAlloc = tensorAllocations(ACTIVATION_GRAD_TENSORS, config, dims);
+    this.dactAlloc = tensorAllocations(this.trainable ? ACTIVATION_GRAD_TENSORS : [], config, dims) as Record<ActivationGradName, TensorAllocation>;
     this.acts = {} as Record<ActivationName, GPUBuffer>;
     for (const [name, alloc] of Object.entries(this.actAlloc) as [ActivationName, TensorAllocation][]) {
       this.acts[name] = this.storage(`acts.${name}`, alloc.totalElements);
@@ -175,13 +202,16 @@ export class Gpt2Gpu {
       statistics: kernels.uniform(`${label}.statistics`, new ArrayBuffer(LossStatisticsSizes.byteSize)),
       gradNorm: kernels.uniform(`${label}.gradNorm`, new ArrayBuffer(GradNormSizes.byteSize)),
       adamw: kernels.uniform(`${label}.adamw`, new ArrayBuffer(AdamwParams.byteSize)),
+      distill: kernels.uniform(`${label}.distill`, new ArrayBuffer(DistillSizes.byteSize)),
     };
+    this.kl = this.storage('kl', this.distill ? this.M : 1);
+    this.distillStats = this.storage('distillStats', this.distill ? 4 * this.M : 4);
 
     this.forward = buildForward(kernels, this);
-    this.selection = buildSelection(kernels, this);
-    this.statistics = buildStatistics(kernels, this);
-    this.backward = buildBackward(kernels, this);
-    this.optimizer = buildOptimizer(kernels, this);
+    this.selection = this.trainable ? buildSelection(kernels, this) : [];
+    this.statistics = this.trainable ? buildStatistics(kernels, this) : [];
+    this.backward = this.trainable ? buildBackward(kernels, this) : [];
+    this.optimizer = this.trainable ? buildOptimizer(kernels, this) : [];
   }
 
   // --- slices used by the plan ----------------------------------------------------------
@@ -256,6 +286,7 @@ export class Gpt2Gpu {
 
   /** Write k, the ring slot and the AdamW hyperparameters for the next step. */
   writeStepUniforms({ k, slot, adamw }: StepUniforms): void {
+    if (!this.trainable) throw new Error(`${this.label} is a frozen model: it takes no training steps`);
     checkKeptCount('writeStepUniforms', k, this.M);
     const queue = this.device.queue;
     const V = this.config.vocabSize;
@@ -276,10 +307,17 @@ export class Gpt2Gpu {
       biasCorrection1: 1 - adamw.beta1 ** adamw.step,
       biasCorrection2: 1 - adamw.beta2 ** adamw.step,
     }));
+    if (this.distill) {
+      const { lambda, temperature } = this.distill;
+      queue.writeBuffer(this.uniforms.distill, 0, DistillSizes.pack({
+        M: this.M, V, invKept: 1 / k, lambda, temperature, invTemperature: 1 / temperature,
+      }));
+    }
   }
 
   /** Zero the parameter gradients and the accumulated activation gradients: the step's first commands. */
   encodeZeroGradients(encoder: GPUCommandEncoder): void {
+    if (!this.trainable) return;
     encoder.clearBuffer(this.grads);
     for (const [name, buffer] of Object.entries(this.dacts) as [ActivationGradName, GPUBuffer][]) {
       if (!OVERWRITTEN_GRAD_TENSORS.includes(name)) encoder.clearBuffer(buffer);

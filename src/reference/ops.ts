@@ -269,3 +269,17 @@ export function residualBackward(
     dinp2[i] += dout[i];
   }
 }
+
+/** Overwrites out with inp1 − inp2 (Rho-1's excess loss). */
+export function differenceForward(
+  out: Float64Array, // (N)
+  inp1: Float64Array, // (N)
+  inp2: Float64Array, // (N)
+  { N }: ElementwiseSizes,
+): void {
+  checkSizes('differenceForward', { N });
+  checkLength('inp1', inp1, N, '(N)');
+  checkLength('inp2', inp2, N, '(N)');
+
+  for (let i = 0; i < N; i++) out[i] = inp1[i] - inp2[i];
+}

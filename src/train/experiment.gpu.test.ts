@@ -52,6 +52,47 @@ describe('paired experiment', () => {
     expect(eslm.evals.map((e) => e.valLoss)).toEqual(clm.evals.map((e) => e.valLoss));
   });
 
+  test('random, ada-eslm, rho1 and eslm-kd train together', async () => {
+    // A reference/teacher model: CLM for a few steps, saved as a checkpoint.
+    const base = await PairedExperiment.create(tinyConfig(6), [{ strategy: 'clm', alpha: 0 }]);
+    let checkpoint: Uint8Array;
+    try {
+      while (!base.finished) await base.trainStep();
+      checkpoint = (await base.saveCheckpoints()).clm;
+    } finally {
+      base.destroy();
+    }
+
+    const config = tinyConfig(20);
+    const M = config.batchSize * config.seqLen;
+    const report = await runExperiment(config, [
+      { strategy: 'random', alpha: 0.5 },
+      { strategy: 'ada-eslm', alpha: 0.5, alphaMin: 0.3, alphaMax: 0.7 },
+      { strategy: 'rho1', alpha: 0.5, checkpoint: 'ref' },
+      { strategy: 'eslm-kd', alpha: 0.5, checkpoint: 'ref', kdLambda: 0.5, kdTemperature: 2 },
+    ], {}, { checkpoints: { ref: checkpoint } });
+    const [random, ada, rho1, kd] = report.runs;
+    for (const run of report.runs) {
+      expect(run.error).toBeUndefined();
+      expect(run.history).toHaveLength(20);
+      expect(run.evals[1].valPerplexity).toBeLessThan(run.evals[0].valPerplexity);
+    }
+    for (const record of random.history) {
+      expect(record.keptTokens).toBe(keptCount(0.5, M));
+      expect(record.threshold).toBeNull();
+    }
+    for (const record of ada.history) {
+      expect(record.alpha).toBeGreaterThanOrEqual(0.3);
+      expect(record.alpha).toBeLessThanOrEqual(0.7);
+      expect(record.keptTokens).toBe(keptCount(record.alpha, M));
+    }
+    expect(new Set(ada.history.map((r) => r.alpha)).size).toBeGreaterThan(1);
+    // The frozen model's forward is executed work: rho1 and eslm-kd cost more than random.
+    expect(rho1.history[0].executedFlops).toBeGreaterThan(random.history[0].executedFlops);
+    expect(kd.history[0].nominalFlops).toBeGreaterThan(random.history[0].nominalFlops);
+    for (const record of rho1.history) expect(record.keptTokens).toBe(keptCount(0.5, M));
+  });
+
   test('inspect and sample between steps', async () => {
     const experiment = await PairedExperiment.create(tinyConfig(3), [{ strategy: 'eslm-entropy', alpha: 0.75 }]);
     try {

@@ -15,13 +15,23 @@ import { initParameters } from '../model/init.ts';
 import { parameterCount } from '../model/layout.ts';
 import { EvalSet } from './evaluation.ts';
 import { generateTokens, type SampleOptions } from './sampling.ts';
-import { QueueClock, TrainingRun } from './trainer.ts';
-import { STRATEGIES, type EvalRecord, type ExperimentConfig, type ExperimentReport, type RunSpec, type StepRecord } from './types.ts';
+import { QueueClock, TrainingRun, type FrozenModel } from './trainer.ts';
+import { DEFAULT_ADA_OPTIONS, validateAdaOptions } from './ada.ts';
+import { checkpointTokenizer, loadCheckpoint, readModelCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import { STRATEGIES, STRATEGIES_WITH_CHECKPOINT, type EvalRecord, type ExperimentConfig, type ExperimentReport, type RunSpec, type StepRecord } from './types.ts';
 
 export interface ExperimentCallbacks {
   onLog?(line: string): void;
   onStep?(runIndex: number, record: StepRecord): void;
   onEval?(runIndex: number, record: EvalRecord): void;
+}
+
+export interface ExperimentOptions {
+  /** Documents to train on instead of loading the Brown corpus. */
+  documents?: BrownDocument[];
+  gpu?: GpuContext;
+  /** Checkpoint files by name, for the runs' `checkpoint` field (Rho-1 reference, distillation teacher). */
+  checkpoints?: Record<string, Uint8Array>;
 }
 
 export interface PreparedData {
@@ -54,7 +64,32 @@ export function validateExperiment(config: ExperimentConfig, runs: readonly RunS
   for (const run of runs) {
     if (!STRATEGIES.includes(run.strategy)) throw new Error(`unknown strategy ${run.strategy}; accepted: ${STRATEGIES.join(', ')}`);
     if (!(run.alpha >= 0 && run.alpha < 1)) throw new Error(`invalid alpha ${run.alpha} for ${run.strategy}: expected a value in [0, 1)`);
+    if (STRATEGIES_WITH_CHECKPOINT.includes(run.strategy) && !run.checkpoint) {
+      throw new Error(`strategy ${run.strategy} needs a checkpoint: a saved model of the same tokenizer to use as ${run.strategy === 'rho1' ? 'reference' : 'teacher'}`);
+    }
+    if (run.kdLambda !== undefined && !(run.kdLambda >= 0 && run.kdLambda <= 1)) throw new Error(`invalid kdLambda ${run.kdLambda}: expected a value in [0, 1]`);
+    if (run.kdTemperature !== undefined && !(run.kdTemperature > 0)) throw new Error(`invalid kdTemperature ${run.kdTemperature}: expected a value > 0`);
+    if (run.strategy === 'ada-eslm') {
+      validateAdaOptions({ ...DEFAULT_ADA_OPTIONS, alphaMin: run.alphaMin ?? DEFAULT_ADA_OPTIONS.alphaMin, alphaMax: run.alphaMax ?? DEFAULT_ADA_OPTIONS.alphaMax });
+    }
   }
+}
+
+/** Load a run's frozen model and check it fits the experiment: same tokenizer, long enough context. */
+function frozenModelFor(spec: RunSpec, checkpoints: Record<string, Uint8Array>, tokenizer: Tokenizer, T: number): FrozenModel | undefined {
+  if (!spec.checkpoint) return undefined;
+  const bytes = checkpoints[spec.checkpoint];
+  if (!bytes) throw new Error(`checkpoint "${spec.checkpoint}" for ${spec.strategy} was not provided`);
+  const checkpoint = loadCheckpoint(bytes);
+  const expected = JSON.stringify(checkpointTokenizer(tokenizer));
+  if (JSON.stringify(checkpoint.tokenizer) !== expected) {
+    throw new Error(`checkpoint "${spec.checkpoint}" was trained with another tokenizer (${checkpoint.tokenizer.name} vocabulary of ${checkpoint.config.vocabSize}); ` +
+      `${spec.strategy} needs one saved with this experiment's ${tokenizer.name} tokenizer (V=${tokenizer.vocabSize})`);
+  }
+  if (checkpoint.config.blockSize < T) {
+    throw new Error(`checkpoint "${spec.checkpoint}" has blockSize ${checkpoint.config.blockSize}, shorter than the sequence length ${T}`);
+  }
+  return { config: checkpoint.config, params: checkpoint.params };
 }
 
 function runName(spec: RunSpec, index: number, runs: readonly RunSpec[]): string {
@@ -110,7 +145,7 @@ export class PairedExperiment {
     config: ExperimentConfig,
     specs: RunSpec[],
     callbacks: ExperimentCallbacks = {},
-    options: { documents?: BrownDocument[]; gpu?: GpuContext } = {},
+    options: ExperimentOptions = {},
   ): Promise<PairedExperiment> {
     const log = (line: string) => callbacks.onLog?.(line);
     validateExperiment(config, specs);
@@ -142,7 +177,8 @@ export class PairedExperiment {
     const clock = new QueueClock();
     const runs: TrainingRun[] = specs.map((spec, i) => new TrainingRun(kernels, {
       name: runName(spec, i, specs), spec, config: model, dims: { B, T }, optimizer: config.optimizer,
-      totalSteps: config.steps, metricsEvery: config.metricsEvery, initialParameters, clock,
+      totalSteps: config.steps, metricsEvery: config.metricsEvery, initialParameters, clock, seed: config.seed,
+      frozen: frozenModelFor(spec, options.checkpoints ?? {}, tokenizer, T),
       onStep: (record) => {
         callbacks.onStep?.(i, record);
         if (record.step % config.metricsEvery === 0 || record.step === config.steps - 1) {
@@ -221,6 +257,19 @@ export class PairedExperiment {
     return this.tokenizer.decode(ids);
   }
 
+  /** Each run's current parameters and AdamW state as a checkpoint file, by run name. */
+  async saveCheckpoints(): Promise<Record<string, Uint8Array>> {
+    await this.flush();
+    const files: Record<string, Uint8Array> = {};
+    for (const run of this.runs) {
+      const checkpoint = await readModelCheckpoint(run.model, this.tokenizer, {
+        strategy: run.spec.strategy, alpha: run.spec.alpha, completedSteps: this.completedSteps, experiment: this.config,
+      }, this.completedSteps);
+      files[run.name] = saveCheckpoint(checkpoint);
+    }
+    return files;
+  }
+
   report(): ExperimentReport {
     return {
       createdAt: new Date().toISOString(),
@@ -244,7 +293,7 @@ export async function runExperiment(
   config: ExperimentConfig,
   runs: RunSpec[],
   callbacks: ExperimentCallbacks = {},
-  options: { documents?: BrownDocument[]; gpu?: GpuContext } = {},
+  options: ExperimentOptions = {},
 ): Promise<ExperimentReport> {
   const experiment = await PairedExperiment.create(config, runs, callbacks, options);
   try {

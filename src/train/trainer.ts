@@ -4,13 +4,17 @@
 // inside a step. Records arrive every `metricsEvery` steps, in step order.
 
 import type { Batch } from '../data/batches.ts';
-import { encodeDispatches, type KernelCache } from '../gpu/kernel.ts';
+import { Rng } from '../data/rng.ts';
+import { createStorage, elementSlice } from '../gpu/buffers.ts';
+import { encodeDispatches, sumFlops, type Dispatch, type KernelCache } from '../gpu/kernel.ts';
+import { differenceForward } from '../gpu/ops/elementwise.ts';
 import { METRIC_FIELDS, METRIC_STRIDE, type MetricField } from '../gpu/ops/metrics.ts';
 import type { BatchDims } from '../model/activations.ts';
 import type { GPT2Config } from '../model/config.ts';
-import { nominalStepFlops } from '../model/flops.ts';
+import { nominalForwardFlopsPerToken, nominalStepFlops } from '../model/flops.ts';
 import { Gpt2Gpu } from '../model/gpt2.ts';
 import { keptCount } from '../reference/select.ts';
+import { AdaController, DEFAULT_ADA_OPTIONS } from './ada.ts';
 import { evaluationLosses, summarizeEvaluation, type EvalSet } from './evaluation.ts';
 import { learningRate } from './schedule.ts';
 import type { EvalRecord, OptimizerConfig, RunReport, RunSpec, StepRecord } from './types.ts';
@@ -18,6 +22,12 @@ import type { EvalRecord, OptimizerConfig, RunReport, RunSpec, StepRecord } from
 /** Tracks when the shared GPU queue last finished work, so each step's time excludes the previous step's. */
 export class QueueClock {
   lastDone = 0;
+}
+
+/** A frozen model a run reads from: Rho-1's reference or distillation's teacher. */
+export interface FrozenModel {
+  config: GPT2Config;
+  params: Float32Array;
 }
 
 export interface TrainingRunOptions {
@@ -29,13 +39,21 @@ export interface TrainingRunOptions {
   totalSteps: number;
   metricsEvery: number;
   initialParameters: Float32Array;
+  /** Experiment seed; the random control draws its tokens from a stream derived from it. */
+  seed: number;
   clock: QueueClock;
+  /** Required by rho1 and eslm-kd. */
+  frozen?: FrozenModel;
   onStep?: (record: StepRecord) => void;
 }
+
+/** Salt that separates the random control's token draws from the batch stream of the same seed. */
+const RANDOM_SELECTION_SALT = 0x52414e44;
 
 interface PendingStep {
   step: number;
   lr: number;
+  alpha: number;
   k: number;
   executedFlops: number;
   nominalFlops: number;
@@ -47,6 +65,10 @@ export class TrainingRun {
   readonly name: string;
   readonly spec: RunSpec;
   readonly model: Gpt2Gpu;
+  /** Frozen reference (rho1) or teacher (eslm-kd), forward only. */
+  readonly frozen?: Gpt2Gpu;
+  /** Ada-ESLM's controller; α changes once per metricsEvery steps. */
+  readonly ada?: AdaController;
   readonly history: StepRecord[] = [];
   readonly evals: EvalRecord[] = [];
   error?: { step: number; message: string };
@@ -59,55 +81,148 @@ export class TrainingRun {
   private cumulativeExecuted = 0;
   private cumulativeNominal = 0;
   private readonly startTime = performance.now();
+  private readonly scoreDispatches: Dispatch[] = [];
+  private readonly ownedBuffers: GPUBuffer[] = [];
+  private readonly randomRng?: Rng;
 
   constructor(kernels: KernelCache, options: TrainingRunOptions) {
     this.options = options;
     this.name = options.name;
     this.spec = options.spec;
+    const { strategy } = options.spec;
     if (!(options.metricsEvery >= 1)) throw new Error(`metricsEvery must be at least 1, got ${options.metricsEvery}`);
+    const M = options.dims.B * options.dims.T;
+
+    // Frozen reference or teacher, on the same batch shape.
+    if (strategy === 'rho1' || strategy === 'eslm-kd') {
+      const frozen = options.frozen;
+      if (!frozen) throw new Error(`strategy ${strategy} needs a checkpoint of a reference or teacher model`);
+      if (frozen.config.vocabSize !== options.config.vocabSize) {
+        throw new Error(`the ${strategy} checkpoint has vocabulary ${frozen.config.vocabSize}, this experiment ${options.config.vocabSize}`);
+      }
+      this.frozen = new Gpt2Gpu(kernels, {
+        config: frozen.config, dims: options.dims, score: 'loss', ringSlots: 1, label: `${options.name}.frozen`, trainable: false,
+      });
+      this.frozen.uploadParameters(frozen.params);
+    }
+    const excessLoss = strategy === 'rho1' ? createStorage(kernels.device, `${options.name}.excessLoss`, M * 4) : undefined;
+    if (excessLoss) this.ownedBuffers.push(excessLoss);
+
     this.model = new Gpt2Gpu(kernels, {
       config: options.config,
       dims: options.dims,
-      score: options.spec.strategy === 'eslm-entropy' ? 'entropy' : 'loss',
+      score: strategy === 'eslm-entropy' ? 'entropy' : 'loss',
+      scoreBuffer: excessLoss,
+      distill: strategy === 'eslm-kd' ? {
+        teacherLogits: this.frozen!.acts.logits,
+        lambda: options.spec.kdLambda ?? 0.5,
+        temperature: options.spec.kdTemperature ?? 2,
+      } : undefined,
       // Twice the readback interval, so a record is copied out before its slot is reused.
       ringSlots: 2 * options.metricsEvery,
       label: options.name,
     });
     this.model.uploadParameters(options.initialParameters);
+
+    // Rho-1 ranks tokens by excess loss: ℓ_θ − ℓ_ref.
+    if (excessLoss) {
+      this.scoreDispatches = differenceForward(kernels, {
+        out: elementSlice(excessLoss, 0, M), inp1: this.model.act('losses'), inp2: this.frozen!.act('losses'),
+      }, { N: M });
+    }
+    if (strategy === 'ada-eslm') {
+      this.ada = new AdaController(options.spec.alpha, {
+        ...DEFAULT_ADA_OPTIONS,
+        alphaMin: options.spec.alphaMin ?? DEFAULT_ADA_OPTIONS.alphaMin,
+        alphaMax: options.spec.alphaMax ?? DEFAULT_ADA_OPTIONS.alphaMax,
+      });
+    }
+    if (strategy === 'random') this.randomRng = new Rng((options.seed + RANDOM_SELECTION_SALT) >>> 0);
   }
 
   get stopped(): boolean {
     return this.error !== undefined;
   }
 
-  /** Tokens kept per step: every token for CLM, ceil((1 − α)·M) for ESLM. */
+  /** The selection level of the next step: the run's α, Ada-ESLM's current α, 0 for CLM. */
+  currentAlpha(): number {
+    if (this.spec.strategy === 'clm') return 0;
+    return this.ada ? this.ada.alpha : this.spec.alpha;
+  }
+
+  /** Tokens kept per step: every token for CLM, ceil((1 − α)·M) otherwise. */
   keptTokens(): number {
-    return this.spec.strategy === 'clm' ? this.model.M : keptCount(this.spec.alpha, this.model.M);
+    return this.spec.strategy === 'clm' ? this.model.M : keptCount(this.currentAlpha(), this.model.M);
+  }
+
+  /** The random control's mask: k distinct tokens drawn uniformly (partial Fisher–Yates), written from the host. */
+  private writeRandomSelection(k: number): void {
+    const M = this.model.M;
+    const order = Array.from({ length: M }, (_, i) => i);
+    for (let i = 0; i < k; i++) {
+      const j = i + this.randomRng!.int(M - i);
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    const kept = order.slice(0, k).sort((a, b) => a - b);
+    const mask = new Uint32Array(M);
+    for (const i of kept) mask[i] = 1;
+    const keptIndices = new Uint32Array(M);
+    keptIndices.set(kept);
+    const queue = this.model.device.queue;
+    queue.writeBuffer(this.model.mask, 0, mask);
+    queue.writeBuffer(this.model.keptIndices, 0, keptIndices);
+    // selectStats: no threshold (recorded as null), the kept count, no score sum.
+    queue.writeBuffer(this.model.selectStats, 0, Float32Array.from([0, k, 0]));
+  }
+
+  /** Dispatches of one step, in order, and their executed FLOPs for k kept tokens. */
+  private stepDispatches(k: number): { dispatches: Dispatch[]; flops: number } {
+    const { model, frozen } = this;
+    const selection = this.randomRng ? [] : model.selection;
+    const dispatches = [
+      ...(frozen?.forward ?? []), ...model.forward, ...this.scoreDispatches, ...selection,
+      ...model.statistics, ...model.backward, ...model.optimizer,
+    ];
+    return { dispatches, flops: sumFlops(dispatches, k) };
   }
 
   /** Encode and submit one training step; resolves once the previous step of this run has finished on the GPU. */
   async step(batch: Batch): Promise<void> {
     if (this.stopped) throw new Error(`run ${this.name} stopped at step ${this.error!.step}: ${this.error!.message}`);
-    const step = this.nextStep++;
-    const { model, options } = this;
+    const step = this.nextStep;
+    const { model, frozen, options } = this;
+
+    // Ada-ESLM: update α from the window of records just before this step, once they are read back.
+    if (this.ada && step > 0 && step % options.metricsEvery === 0) {
+      await this.flush();
+      if (this.stopped) return;
+      this.ada.update(this.history.filter((r) => r.step >= step - options.metricsEvery));
+    }
+    this.nextStep++;
+    const alpha = this.currentAlpha();
     const k = this.keptTokens();
     const lr = learningRate(options.optimizer, step, options.totalSteps);
     const slot = step % model.ringSlots;
 
     // Host writes, ordered before the submit by the queue.
     model.uploadBatch(batch.inputs, batch.targets);
+    frozen?.uploadBatch(batch.inputs, batch.targets);
     model.writeStepUniforms({ k, slot, adamw: { ...options.optimizer, lr, step: step + 1 } });
+    if (this.randomRng) this.writeRandomSelection(k);
 
-    // One command buffer: zero gradients, forward, select, statistics, backward, optimizer.
+    // One command buffer: zero gradients, forward (frozen model first), scores, select,
+    // statistics, backward, optimizer.
     const device = model.device;
     const encoder = device.createCommandEncoder({ label: `${this.name}.step${step}` });
     model.encodeZeroGradients(encoder);
-    encodeDispatches(encoder, [...model.forward, ...model.selection, ...model.statistics, ...model.backward, ...model.optimizer], `${this.name}.train`);
+    const { dispatches, flops } = this.stepDispatches(k);
+    encodeDispatches(encoder, dispatches, `${this.name}.train`);
 
+    const frozenNominal = frozen ? model.M * nominalForwardFlopsPerToken(frozen.config, model.dims.T) : 0;
     const record: PendingStep = {
-      step, lr, k,
-      executedFlops: model.trainingStepFlops(k),
-      nominalFlops: nominalStepFlops(model.config, model.dims.T, model.M, k),
+      step, lr, alpha, k,
+      executedFlops: flops,
+      nominalFlops: nominalStepFlops(model.config, model.dims.T, model.M, k) + frozenNominal,
       submitted: 0,
     };
     this.pending.push(record);
@@ -164,12 +279,13 @@ export class TrainingRun {
         trainLoss,
         selectedLoss: field('selectedLoss'),
         meanEntropy: field('meanEntropy'),
-        threshold: field('threshold'),
+        threshold: this.randomRng ? null : field('threshold'),
+        lossStd: field('lossStd'),
         keptTokens: field('keptCount'),
         totalTokens: this.model.M,
         gradNorm,
         lr: p.lr,
-        alpha: this.spec.strategy === 'clm' ? 0 : this.spec.alpha,
+        alpha: p.alpha,
         executedFlops: p.executedFlops,
         nominalFlops: p.nominalFlops,
         cumulativeExecutedFlops: this.cumulativeExecuted,
@@ -215,5 +331,7 @@ export class TrainingRun {
 
   destroy(): void {
     this.model.destroy();
+    this.frozen?.destroy();
+    for (const buffer of this.ownedBuffers) buffer.destroy();
   }
 }

@@ -5,8 +5,11 @@
 import type { AdapterSummary } from '../gpu/device.ts';
 import type { GPT2Config } from '../model/config.ts';
 
-export const STRATEGIES = ['clm', 'eslm-loss', 'eslm-entropy'] as const;
+export const STRATEGIES = ['clm', 'eslm-loss', 'eslm-entropy', 'ada-eslm', 'random', 'rho1', 'eslm-kd'] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
+
+/** Strategies that need a frozen model: Rho-1's reference and distillation's teacher. */
+export const STRATEGIES_WITH_CHECKPOINT: readonly StrategyName[] = ['rho1', 'eslm-kd'];
 
 export const TOKENIZERS = ['char', 'gpt2'] as const;
 export type TokenizerName = (typeof TOKENIZERS)[number];
@@ -56,8 +59,20 @@ export interface ExperimentConfig {
 
 export interface RunSpec {
   strategy: StrategyName;
-  /** Confidence level α ∈ [0, 1); CLM keeps every token whatever α is. */
+  /**
+   * Confidence level α ∈ [0, 1); CLM keeps every token whatever α is. Ada-ESLM starts
+   * from it and then adapts it within [alphaMin, alphaMax].
+   */
   alpha: number;
+  /** Ada-ESLM bounds of α (defaults 0.2 and 0.8). */
+  alphaMin?: number;
+  alphaMax?: number;
+  /** Rho-1's reference model or distillation's teacher: the name of a checkpoint given to the experiment. */
+  checkpoint?: string;
+  /** Distillation weight λ of τ²·KL against (1 − λ)·CE (default 0.5). */
+  kdLambda?: number;
+  /** Distillation temperature τ (default 2). */
+  kdTemperature?: number;
 }
 
 export interface StepRecord {
@@ -67,8 +82,10 @@ export interface StepRecord {
   /** Mean loss over the kept tokens: the objective the step minimised (the CVaR for ESLM-loss). */
   selectedLoss: number;
   meanEntropy: number;
-  /** VaR: the smallest kept score. */
-  threshold: number;
+  /** VaR: the smallest kept score; null for the random control, which has no score. */
+  threshold: number | null;
+  /** Standard deviation of the batch's token losses. */
+  lossStd: number;
   keptTokens: number;
   totalTokens: number;
   gradNorm: number;

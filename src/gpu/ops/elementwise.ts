@@ -49,3 +49,13 @@ export function residualBackward(
     kernels.dispatch(elementwiseModule, 'residualBackward', [b.dinp1, b.dinp2, b.dout, uniform], grid1d(dims.N, WG_1D), 2 * dims.N),
   ];
 }
+
+/** out = inp1 − inp2, overwriting out. */
+export function differenceForward(
+  kernels: KernelCache,
+  b: { out: BufferSlice; inp1: BufferSlice; inp2: BufferSlice },
+  dims: { N: number },
+): Dispatch[] {
+  const uniform = kernels.uniform('difference', ElementwiseSizes.pack(dims));
+  return [kernels.dispatch(elementwiseModule, 'differenceForward', [b.out, b.inp1, b.inp2, uniform], grid1d(dims.N, WG_1D), dims.N)];
+}

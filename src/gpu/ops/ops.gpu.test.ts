@@ -15,7 +15,7 @@ import { adamwUpdate, AdamwParams } from './adamw.ts';
 import { attentionBackward, attentionForward } from './attention.ts';
 import { crossentropyBackward, crossentropyBackwardKept, crossentropyForward, CrossentropySizes } from './crossentropy.ts';
 import { gatherRows, RowSizes, scatterRows } from './rows.ts';
-import { geluBackward, geluForward, residualBackward, residualForward } from './elementwise.ts';
+import { differenceForward, geluBackward, geluForward, residualBackward, residualForward } from './elementwise.ts';
 import { encoderBackward, encoderForward } from './encoder.ts';
 import { layernormBackward, layernormForward } from './layernorm.ts';
 import { matmulBackward, matmulForward } from './matmul.ts';
@@ -161,12 +161,14 @@ describe('elementwise', () => {
       out: zerosF32(device, 'gelu', N), sum: zerosF32(device, 'sum', N), x: uploadF32(device, 'x', x), y: uploadF32(device, 'y', y),
       dout: uploadF32(device, 'dout', dout), dinp: uploadF32(device, 'dinp', dinpInit),
       dinp1: uploadF32(device, 'dinp1', dinpInit), dinp2: uploadF32(device, 'dinp2', d2Init),
+      diff: zerosF32(device, 'diff', N),
     };
     await runChecked(device, [
       ...geluForward(kernels, { out: b.out, inp: b.x }, { N }),
       ...geluBackward(kernels, { dinp: b.dinp, inp: b.x, dout: b.dout }, { N }),
       ...residualForward(kernels, { out: b.sum, inp1: b.x, inp2: b.y }, { N }),
       ...residualBackward(kernels, { dinp1: b.dinp1, dinp2: b.dinp2, dout: b.dout }, { N }),
+      ...differenceForward(kernels, { out: b.diff, inp1: b.x, inp2: b.y }, { N }),
     ]);
     const gelu = new Float64Array(N);
     ref.geluForward(gelu, x, { N });
@@ -181,6 +183,9 @@ describe('elementwise', () => {
     expectClose('residual out', await readF32(device, b.sum, N), sum, TIGHT);
     expectClose('residual dinp1', await readF32(device, b.dinp1, N), d1, TIGHT);
     expectClose('residual dinp2', await readF32(device, b.dinp2, N), d2, TIGHT);
+    const diff = new Float64Array(N);
+    ref.differenceForward(diff, x, y, { N });
+    expectClose('difference out', await readF32(device, b.diff, N), diff, TIGHT);
   });
 });
 
