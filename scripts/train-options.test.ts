@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { presetConfig } from '../src/train/presets.ts';
+import { PRESET_NAMES, presetConfig } from '../src/train/presets.ts';
+import { STRATEGIES } from '../src/train/types.ts';
 import { isHelpRequest, parseTrainOptions, TRAIN_USAGE, UsageError } from './train-options.ts';
 
 /** Returns the UsageError that parsing argv raises, failing the test when none is raised. */
@@ -135,22 +136,58 @@ describe('parseTrainOptions equals form', () => {
   });
 });
 
+const ALL_OPTIONS = [
+  '--preset', '--corpus', '--tokenizer', '--strategy', '--alpha', '--steps', '--seed', '--eval-every', '--eval-windows',
+  '--lr', '--batch-size', '--seq-len', '--alpha-min', '--alpha-max', '--checkpoint', '--kd-lambda', '--kd-temperature',
+  '--save-checkpoints', '--out', '--help',
+].join(', ');
+const STRATEGY_LIST = STRATEGIES.join(', ');
+
+describe('strategy options', () => {
+  it('passes ada-eslm bounds and kd settings to their runs only', () => {
+    const { runs, checkpointFiles } = parseTrainOptions([
+      '--strategy', 'clm,ada-eslm,eslm-kd,rho1', '--alpha-min', '0.1', '--alpha-max', '0.9',
+      '--kd-lambda', '0.3', '--kd-temperature', '1.5', '--checkpoint', 'ref.safetensors',
+    ]);
+    expect(runs[0]).toEqual({ strategy: 'clm', alpha: 0.5 });
+    expect(runs[1]).toEqual({ strategy: 'ada-eslm', alpha: 0.5, alphaMin: 0.1, alphaMax: 0.9 });
+    expect(runs[2]).toEqual({ strategy: 'eslm-kd', alpha: 0.5, checkpoint: 'reference', kdLambda: 0.3, kdTemperature: 1.5 });
+    expect(runs[3]).toEqual({ strategy: 'rho1', alpha: 0.5, checkpoint: 'reference' });
+    expect(checkpointFiles).toEqual({ reference: 'ref.safetensors' });
+  });
+
+  it('requires a checkpoint for rho1 and eslm-kd', () => {
+    expect(usageError(['--strategy', 'clm,rho1']).message).toBe('--strategy rho1 needs --checkpoint FILE, a model saved with --save-checkpoints');
+  });
+
+  it('rejects inverted ada bounds and bad kd values', () => {
+    expect(usageError(['--alpha-min', '0.6', '--alpha-max', '0.4']).message).toContain('invalid --alpha-max "0.4"');
+    expect(usageError(['--kd-lambda', '1.5']).message).toBe('invalid --kd-lambda "1.5", expected a number in [0, 1]');
+    expect(usageError(['--kd-temperature', '0']).message).toBe('invalid --kd-temperature "0", expected a positive number');
+  });
+
+  it('keeps the save folder', () => {
+    expect(parseTrainOptions(['--save-checkpoints', 'ckpt']).saveCheckpoints).toBe('ckpt');
+    expect(parseTrainOptions([]).saveCheckpoints).toBeUndefined();
+  });
+});
+
 describe('parseTrainOptions errors', () => {
   const cases: { argv: string[]; message: string }[] = [
-    { argv: ['--bogus'], message: 'unknown option --bogus, expected one of --preset, --corpus, --tokenizer, --strategy, --alpha, --steps, --seed, --eval-every, --eval-windows, --lr, --batch-size, --seq-len, --out, --help' },
-    { argv: ['--bogus=1'], message: 'unknown option --bogus, expected one of --preset, --corpus, --tokenizer, --strategy, --alpha, --steps, --seed, --eval-every, --eval-windows, --lr, --batch-size, --seq-len, --out, --help' },
+    { argv: ['--bogus'], message: `unknown option --bogus, expected one of ${ALL_OPTIONS}` },
+    { argv: ['--bogus=1'], message: `unknown option --bogus, expected one of ${ALL_OPTIONS}` },
     { argv: ['steps'], message: 'unexpected argument "steps": every input is an option such as --steps 20 (see --help)' },
     { argv: ['--steps'], message: 'missing value for --steps, expected an integer >= 1' },
     { argv: ['--steps='], message: 'missing value for --steps, expected an integer >= 1' },
     { argv: ['--steps', '--seed', '1'], message: 'missing value for --steps, expected an integer >= 1' },
     { argv: ['--steps', '3', '--steps', '4'], message: 'option --steps is given more than once, keep one' },
     { argv: ['--help=yes'], message: '--help takes no value, give it alone' },
-    { argv: ['--preset', 'huge'], message: 'invalid --preset "huge", expected one of tiny, small, gpt2-bpe' },
+    { argv: ['--preset', 'huge'], message: `invalid --preset "huge", expected one of ${PRESET_NAMES.join(', ')}` },
     { argv: ['--corpus', 'wiki'], message: 'invalid --corpus "wiki", expected one of brown' },
     { argv: ['--tokenizer', 'bpe'], message: 'invalid --tokenizer "bpe", expected one of char, gpt2' },
-    { argv: ['--strategy', 'bogus'], message: 'invalid --strategy "bogus", unknown strategy "bogus", expected a comma-separated list of clm, eslm-loss, eslm-entropy without repeats' },
-    { argv: ['--strategy', 'clm,'], message: 'invalid --strategy "clm,", an item is empty, expected a comma-separated list of clm, eslm-loss, eslm-entropy without repeats' },
-    { argv: ['--strategy', 'clm,clm'], message: 'invalid --strategy "clm,clm", "clm" appears twice, expected a comma-separated list of clm, eslm-loss, eslm-entropy without repeats' },
+    { argv: ['--strategy', 'bogus'], message: `invalid --strategy "bogus", unknown strategy "bogus", expected a comma-separated list of ${STRATEGY_LIST} without repeats` },
+    { argv: ['--strategy', 'clm,'], message: `invalid --strategy "clm,", an item is empty, expected a comma-separated list of ${STRATEGY_LIST} without repeats` },
+    { argv: ['--strategy', 'clm,clm'], message: `invalid --strategy "clm,clm", "clm" appears twice, expected a comma-separated list of ${STRATEGY_LIST} without repeats` },
     { argv: ['--alpha', '1'], message: 'invalid --alpha "1", expected a number in [0, 1)' },
     { argv: ['--alpha', '-0.1'], message: 'invalid --alpha "-0.1", expected a number in [0, 1)' },
     { argv: ['--alpha', 'half'], message: 'invalid --alpha "half", expected a number in [0, 1)' },
@@ -168,7 +205,7 @@ describe('parseTrainOptions errors', () => {
     { argv: ['--lr', '0x10'], message: 'invalid --lr "0x10", expected a positive number such as 3e-3' },
     { argv: ['--batch-size', '0'], message: 'invalid --batch-size "0", expected an integer >= 1' },
     { argv: ['--out'], message: 'missing value for --out, expected a file path' },
-    { argv: ['--strategy', 'clm,bogus'], message: 'invalid --strategy "clm,bogus", unknown strategy "bogus", expected a comma-separated list of clm, eslm-loss, eslm-entropy without repeats' },
+    { argv: ['--strategy', 'clm,bogus'], message: `invalid --strategy "clm,bogus", unknown strategy "bogus", expected a comma-separated list of ${STRATEGY_LIST} without repeats` },
     { argv: ['--seq-len', 'long'], message: 'invalid --seq-len "long", expected an integer >= 1' },
   ];
 

@@ -6,6 +6,7 @@ import { PRESET_NAMES, presetConfig, type PresetName } from '../src/train/preset
 import {
   CORPORA,
   STRATEGIES,
+  STRATEGIES_WITH_CHECKPOINT,
   TOKENIZERS,
   type CorpusName,
   type ExperimentConfig,
@@ -27,7 +28,14 @@ export interface TrainOptions {
   /** Path of the JSON report as given. scripts/train.ts resolves a relative path against the directory npm was called from. */
   out: string;
   preset: PresetName;
+  /** Checkpoint files by the name runs refer to (`reference` for --checkpoint), as given. */
+  checkpointFiles: Record<string, string>;
+  /** Folder for every run's final checkpoint (--save-checkpoints), as given. */
+  saveCheckpoints?: string;
 }
+
+/** Name under which --checkpoint reaches the rho1 and eslm-kd runs. */
+export const REFERENCE_CHECKPOINT = 'reference';
 
 export const DEFAULT_PRESET: PresetName = 'tiny';
 export const DEFAULT_STRATEGIES: readonly StrategyName[] = ['clm', 'eslm-loss'];
@@ -50,6 +58,12 @@ const VALUE_OPTIONS = [
   '--lr',
   '--batch-size',
   '--seq-len',
+  '--alpha-min',
+  '--alpha-max',
+  '--checkpoint',
+  '--kd-lambda',
+  '--kd-temperature',
+  '--save-checkpoints',
   '--out',
 ] as const;
 type ValueOption = (typeof VALUE_OPTIONS)[number];
@@ -68,6 +82,12 @@ const ACCEPTED_VALUES: Record<ValueOption, string> = {
   '--lr': 'a positive number such as 3e-3',
   '--batch-size': 'an integer >= 1',
   '--seq-len': 'an integer >= 1',
+  '--alpha-min': 'a number in [0, 1)',
+  '--alpha-max': 'a number in [0, 1) not below --alpha-min',
+  '--checkpoint': 'a .safetensors file saved by --save-checkpoints',
+  '--kd-lambda': 'a number in [0, 1]',
+  '--kd-temperature': 'a positive number',
+  '--save-checkpoints': 'a folder path',
   '--out': 'a file path',
 };
 
@@ -100,6 +120,13 @@ JSON report. Progress goes to stderr. Options take "--name value" or "--name=val
   --batch-size N      sequences per batch, a positive integer
   --seq-len N         positions per sequence, a positive integer; a value above the
                       preset's context length raises the model's blockSize to N
+  --alpha-min A       lower bound of ada-eslm's adaptive alpha (default 0.2)
+  --alpha-max A       upper bound of ada-eslm's adaptive alpha (default 0.8)
+  --checkpoint FILE   model checkpoint for rho1 (reference model) and eslm-kd
+                      (teacher); it must use the same tokenizer
+  --kd-lambda X       eslm-kd weight of the distillation term, in [0, 1] (default 0.5)
+  --kd-temperature X  eslm-kd softmax temperature, > 0 (default 2)
+  --save-checkpoints DIR  write each run's final model to DIR/RUN.safetensors
   --out FILE          path of the JSON report (default ${DEFAULT_OUT})
   --help, -h          print this text and exit
 
@@ -182,6 +209,19 @@ function parseAlpha(value: string): number {
   return alpha;
 }
 
+/** A number in [0, 1), or [0, 1] when `closed`. */
+function parseUnitInterval(option: ValueOption, value: string, closed: boolean): number {
+  const number = parseDecimal(option, value);
+  if (number < 0 || number > 1 || (!closed && number === 1)) throw invalidValue(option, value);
+  return number;
+}
+
+function parsePositive(option: ValueOption, value: string): number {
+  const number = parseDecimal(option, value);
+  if (number <= 0) throw invalidValue(option, value);
+  return number;
+}
+
 function parseLearningRate(value: string): number {
   const lr = parseDecimal('--lr', value);
   if (lr <= 0) throw invalidValue('--lr', value);
@@ -249,7 +289,41 @@ export function parseTrainOptions(argv: readonly string[]): TrainOptions {
   const strategies = strategyList === undefined ? [...DEFAULT_STRATEGIES] : parseStrategies(strategyList);
   const alphaValue = value('--alpha');
   const alpha = alphaValue === undefined ? DEFAULT_ALPHA : parseAlpha(alphaValue);
-  const runs = strategies.map((strategy) => ({ strategy, alpha }));
+  const runs: RunSpec[] = strategies.map((strategy) => ({ strategy, alpha }));
 
-  return { config, runs, out: value('--out') ?? DEFAULT_OUT, preset };
+  // Ada-ESLM bounds.
+  const alphaMin = value('--alpha-min');
+  const alphaMax = value('--alpha-max');
+  const min = alphaMin === undefined ? undefined : parseUnitInterval('--alpha-min', alphaMin, false);
+  const max = alphaMax === undefined ? undefined : parseUnitInterval('--alpha-max', alphaMax, false);
+  if (min !== undefined && max !== undefined && max < min) throw invalidValue('--alpha-max', alphaMax!);
+
+  // Frozen model for Rho-1 and distillation.
+  const checkpoint = value('--checkpoint');
+  const needsCheckpoint = strategies.filter((s) => STRATEGIES_WITH_CHECKPOINT.includes(s));
+  if (needsCheckpoint.length > 0 && checkpoint === undefined) {
+    throw new UsageError(`--strategy ${needsCheckpoint.join(',')} needs --checkpoint FILE, a model saved with --save-checkpoints`);
+  }
+  const kdLambda = value('--kd-lambda');
+  const kdTemperature = value('--kd-temperature');
+  const lambda = kdLambda === undefined ? undefined : parseUnitInterval('--kd-lambda', kdLambda, true);
+  const temperature = kdTemperature === undefined ? undefined : parsePositive('--kd-temperature', kdTemperature);
+
+  for (const run of runs) {
+    if (run.strategy === 'ada-eslm') {
+      if (min !== undefined) run.alphaMin = min;
+      if (max !== undefined) run.alphaMax = max;
+    }
+    if (STRATEGIES_WITH_CHECKPOINT.includes(run.strategy)) run.checkpoint = REFERENCE_CHECKPOINT;
+    if (run.strategy === 'eslm-kd') {
+      if (lambda !== undefined) run.kdLambda = lambda;
+      if (temperature !== undefined) run.kdTemperature = temperature;
+    }
+  }
+
+  return {
+    config, runs, out: value('--out') ?? DEFAULT_OUT, preset,
+    checkpointFiles: checkpoint === undefined ? {} : { [REFERENCE_CHECKPOINT]: checkpoint },
+    ...(value('--save-checkpoints') !== undefined ? { saveCheckpoints: value('--save-checkpoints') } : {}),
+  };
 }

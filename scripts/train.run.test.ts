@@ -93,6 +93,23 @@ describe('npm run train', { timeout: 300_000 }, () => {
     expect(withoutTimings(second)).toEqual(withoutTimings(first));
   });
 
+  test('every strategy runs as paired runs with a saved reference', async () => {
+    const saveDir = join(outDir, 'ckpt');
+    await trainReport('reference', ['--preset', 'tiny', '--strategy', 'clm', '--steps', '5', '--eval-every', '0', '--eval-windows', '1', '--save-checkpoints', saveDir]);
+    const checkpoint = join(saveDir, 'clm.safetensors');
+    expect(readFileSync(checkpoint).length).toBeGreaterThan(100_000);
+
+    const report = await trainReport('all', [
+      '--preset', 'tiny', '--strategy', 'clm,eslm-loss,eslm-entropy,ada-eslm,random,rho1,eslm-kd', '--alpha', '0.5',
+      '--steps', '10', '--eval-every', '0', '--eval-windows', '1', '--checkpoint', checkpoint,
+    ]);
+    expect(report.runs.map((r) => r.strategy)).toEqual(['clm', 'eslm-loss', 'eslm-entropy', 'ada-eslm', 'random', 'rho1', 'eslm-kd']);
+    for (const run of report.runs) {
+      expect(run.error).toBeUndefined();
+      expect(run.history).toHaveLength(10);
+    }
+  });
+
   test('bad option exits 2 with one line', async () => {
     const result = await runTrain(['--strategy', 'bogus']);
     expect(result.code).toBe(2);

@@ -3,9 +3,10 @@
 // serves runner.html, Playwright drives it, and progress lines stream to stderr.
 // Exit status: 0 on success (also when a run stopped early, which the report records),
 // 1 on any failure, 2 on invalid options.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { RunnerRequest, RunnerResponse } from '../src/runner/main.ts';
 import type { AddressInfo } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
@@ -46,7 +47,7 @@ async function startViteServer(): Promise<{ server: ViteDevServer; url: string }
   return { server, url: `http://127.0.0.1:${address.port}/runner.html` };
 }
 
-async function runInBrowser(browser: Browser, url: string, options: TrainOptions): Promise<ExperimentReport> {
+async function runInBrowser(browser: Browser, url: string, options: TrainOptions): Promise<RunnerResponse> {
   const page = await browser.newPage();
   page.on('console', (message) => {
     if (message.type() === 'error') log(`page console error: ${message.text()}`);
@@ -58,8 +59,21 @@ async function runInBrowser(browser: Browser, url: string, options: TrainOptions
   await page.goto(url, { waitUntil: 'load', timeout: PAGE_LOAD_TIMEOUT_MS });
   await page.waitForFunction(() => window.eslmRunner !== undefined, undefined, { timeout: PAGE_LOAD_TIMEOUT_MS });
 
-  const request = { config: options.config, runs: options.runs };
+  const checkpoints = Object.fromEntries(
+    Object.entries(options.checkpointFiles).map(([name, path]) => [name, readCheckpointFile(path)]),
+  );
+  const request: RunnerRequest = { config: options.config, runs: options.runs, checkpoints, saveCheckpoints: options.saveCheckpoints !== undefined };
   return page.evaluate((runnerRequest) => window.eslmRunner!.run(runnerRequest), request);
+}
+
+/** Read a checkpoint file as base64, resolving a relative path like --out does. */
+function readCheckpointFile(path: string): string {
+  const resolved = resolve(process.env.INIT_CWD ?? process.cwd(), path);
+  try {
+    return readFileSync(resolved).toString('base64');
+  } catch (error) {
+    throw new Error(`failed to read --checkpoint ${resolved}: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 function formatPerplexity(value: number | undefined): string {
@@ -105,9 +119,18 @@ async function train(options: TrainOptions): Promise<void> {
     log(`train: serving ${started.url}`);
 
     browser = await chromium.launch({ executablePath: chromiumExecutable(), args: WEBGPU_CHROMIUM_ARGS, headless: true });
-    const report = await runInBrowser(browser, started.url, options);
+    const { report, checkpoints } = await runInBrowser(browser, started.url, options);
 
     writeReport(report, outPath);
+    if (options.saveCheckpoints !== undefined && checkpoints) {
+      const dir = resolve(process.env.INIT_CWD ?? process.cwd(), options.saveCheckpoints);
+      mkdirSync(dir, { recursive: true });
+      for (const [name, text] of Object.entries(checkpoints)) {
+        const file = join(dir, `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.safetensors`);
+        writeFileSync(file, Buffer.from(text, 'base64'));
+        log(`train: saved checkpoint ${file}`);
+      }
+    }
     const seconds = (performance.now() - startMs) / 1000;
     const runCount = `${report.runs.length} run${report.runs.length === 1 ? '' : 's'}`;
     log(`train: wrote ${outPath} (${runCount}, adapter ${report.adapter.architecture || report.adapter.description || 'unknown'}, ${seconds.toFixed(1)} s)`);

@@ -1,17 +1,28 @@
 // Entry of runner.html, the page that scripts/train.ts opens in headless Chromium. It
 // exposes the app's training engine as window.eslmRunner and forwards progress lines to
 // window.eslmProgress, which the Node side binds with page.exposeFunction.
-import { runExperiment } from '../train/experiment.ts';
+import { PairedExperiment } from '../train/experiment.ts';
 import type { ExperimentConfig, ExperimentReport, RunSpec } from '../train/types.ts';
+import { base64ToBytes, bytesToBase64 } from './base64.ts';
 
 export interface RunnerRequest {
   config: ExperimentConfig;
   runs: RunSpec[];
+  /** Checkpoint files by name (base64), for the runs' `checkpoint` field. */
+  checkpoints?: Record<string, string>;
+  /** Return every run's final checkpoint. */
+  saveCheckpoints?: boolean;
+}
+
+export interface RunnerResponse {
+  report: ExperimentReport;
+  /** Final checkpoints by run name (base64), when requested. */
+  checkpoints?: Record<string, string>;
 }
 
 export interface EslmRunner {
-  /** Trains every run in order and resolves with the report. Rejects when the experiment fails. */
-  run(request: RunnerRequest): Promise<ExperimentReport>;
+  /** Trains every run to the end and resolves with the report. Rejects when the experiment fails. */
+  run(request: RunnerRequest): Promise<RunnerResponse>;
 }
 
 declare global {
@@ -27,6 +38,23 @@ function sendProgress(line: string): void {
   else console.log(line);
 }
 
-window.eslmRunner = {
-  run: (request) => runExperiment(request.config, request.runs, { onLog: sendProgress }),
-};
+async function run(request: RunnerRequest): Promise<RunnerResponse> {
+  const checkpoints = Object.fromEntries(Object.entries(request.checkpoints ?? {}).map(([name, text]) => [name, base64ToBytes(text)]));
+  const experiment = await PairedExperiment.create(request.config, request.runs, { onLog: sendProgress }, { checkpoints });
+  try {
+    await experiment.evaluateAll();
+    while (!experiment.finished) await experiment.trainStep();
+    await experiment.flush();
+    for (const r of experiment.runs) if (r.error) sendProgress(`${r.name}: stopped, ${r.error.message}`);
+    const response: RunnerResponse = { report: experiment.report() };
+    if (request.saveCheckpoints) {
+      const files = await experiment.saveCheckpoints();
+      response.checkpoints = Object.fromEntries(Object.entries(files).map(([name, bytes]) => [name, bytesToBase64(bytes)]));
+    }
+    return response;
+  } finally {
+    experiment.destroy();
+  }
+}
+
+window.eslmRunner = { run };
