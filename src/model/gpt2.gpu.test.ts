@@ -12,6 +12,7 @@ import type { GPT2Config } from './config.ts';
 import { Gpt2Gpu, type AdamwStep } from './gpt2.ts';
 import { initParameters } from './init.ts';
 import { parameterLayout } from './layout.ts';
+import { QueueClock, TrainingRun } from '../train/trainer.ts';
 
 // Sizes chosen off every tile and workgroup multiple: C=20 (NH=4, HS=5), V=37, T=7.
 const CONFIG: GPT2Config = { nLayer: 2, nHead: 4, nEmbd: 20, blockSize: 9, vocabSize: 37 };
@@ -176,5 +177,42 @@ describe('GPT-2 on the GPU', () => {
     expect(first).toBeGreaterThan(3);
     expect(last).toBeLessThan(0.5);
     model.destroy();
+  });
+});
+
+describe('masked gradient accumulation', () => {
+  test('four micro-batches give the whole-batch gradient', async () => {
+    const { device } = await testDevice();
+    const kernels = new KernelCache(device);
+    const dims = { B: 4, T: 7 };
+    const M = dims.B * dims.T;
+    const batch = randomBatch(13, M, CONFIG.vocabSize);
+    const k = keptCount(0.6, M);
+    const common = {
+      spec: { strategy: 'eslm-loss' as const, alpha: 0.6 }, config: CONFIG, dims,
+      optimizer: { ...HYPER, warmupSteps: 0, schedule: 'constant' as const, minLrRatio: 1 },
+      totalSteps: 1, metricsEvery: 1, initialParameters: initParameters(CONFIG, 1), seed: 1, clock: new QueueClock(),
+    };
+    const whole = new TrainingRun(kernels, { ...common, name: 'whole' });
+    const micro = new TrainingRun(kernels, { ...common, name: 'micro', microBatches: 4 });
+    await whole.step(batch);
+    await micro.step(batch);
+    await whole.flush();
+    await micro.flush();
+
+    expect(micro.model.M).toBe(M / 4);
+    expect(whole.history[0].keptTokens).toBe(k);
+    expect(micro.history[0].keptTokens).toBe(k);
+    expect(micro.history[0].trainLoss).toBeCloseTo(whole.history[0].trainLoss, 5);
+    expect(micro.history[0].selectedLoss).toBeCloseTo(whole.history[0].selectedLoss, 5);
+    // Partial sums over four micro-batches round differently from one sum over the batch.
+    const wholeGrads = await readFloat32(device, whole.model.grads);
+    const microGrads = await readFloat32(device, micro.model.grads);
+    expectClose('accumulated gradients', microGrads, wholeGrads, { atol: 1e-6, rtol: 1e-4 });
+    // The recomputed forward is executed work.
+    expect(micro.history[0].executedFlops).toBeGreaterThan(whole.history[0].executedFlops);
+    expect(micro.history[0].nominalFlops).toBe(whole.history[0].nominalFlops);
+    whole.destroy();
+    micro.destroy();
   });
 });

@@ -72,6 +72,15 @@ export interface StepUniforms {
   adamw: AdamwStep;
 }
 
+/** Throw unless every input and target id is in [0, V). */
+export function checkTokenIds(inputs: Int32Array, targets: Int32Array, V: number): void {
+  for (let i = 0; i < inputs.length; i++) {
+    if (!(inputs[i] >= 0 && inputs[i] < V && targets[i] >= 0 && targets[i] < V)) {
+      throw new Error(`token id out of range [0, ${V}) at position ${i}: input ${inputs[i]}, target ${targets[i]}`);
+    }
+  }
+}
+
 export class Gpt2Gpu {
   readonly config: GPT2Config;
   readonly dims: BatchDims;
@@ -274,29 +283,30 @@ export class Gpt2Gpu {
     if (inputs.length !== this.M || targets.length !== this.M) {
       throw new Error(`batch must hold B·T = ${this.M} inputs and targets, got ${inputs.length} and ${targets.length}`);
     }
-    const V = this.config.vocabSize;
-    for (let i = 0; i < this.M; i++) {
-      if (!(inputs[i] >= 0 && inputs[i] < V && targets[i] >= 0 && targets[i] < V)) {
-        throw new Error(`token id out of range [0, ${V}) at position ${i}: input ${inputs[i]}, target ${targets[i]}`);
-      }
-    }
+    checkTokenIds(inputs, targets, this.config.vocabSize);
     this.device.queue.writeBuffer(this.inputs, 0, inputs.buffer, inputs.byteOffset, inputs.byteLength);
     this.device.queue.writeBuffer(this.targets, 0, targets.buffer, targets.byteOffset, targets.byteLength);
   }
 
-  /** Write k, the ring slot and the AdamW hyperparameters for the next step. */
-  writeStepUniforms({ k, slot, adamw }: StepUniforms): void {
+  /**
+   * Write k, the ring slot and the AdamW hyperparameters for the next step. With
+   * micro-batches, k counts kept tokens of the whole logical batch of `logicalM` tokens.
+   */
+  writeStepUniforms({ k, slot, adamw }: StepUniforms, logicalM = this.M): void {
     if (!this.trainable) throw new Error(`${this.label} is a frozen model: it takes no training steps`);
-    checkKeptCount('writeStepUniforms', k, this.M);
+    checkKeptCount('writeStepUniforms', k, logicalM);
     const queue = this.device.queue;
     const V = this.config.vocabSize;
     const P = this.layout.total;
-    queue.writeBuffer(this.uniforms.select, 0, SelectSizes.pack({ M: this.M, k }));
     queue.writeBuffer(this.uniforms.crossentropyBackward, 0, CrossentropySizes.pack({ M: this.M, V, invKept: 1 / k }));
-    queue.writeBuffer(this.uniforms.crossentropyKept, 0, CrossentropySizes.pack({ M: k, V, invKept: 1 / k }));
-    queue.writeBuffer(this.uniforms.keptRows, 0, RowSizes.pack({ rows: k, C: this.config.nEmbd }));
-    queue.writeBuffer(this.uniforms.lmHeadDinp, 0, MatmulSizes.pack({ M: k, N: this.config.nEmbd, K: V }));
-    queue.writeBuffer(this.uniforms.lmHeadDweight, 0, MatmulSizes.pack({ M: V, N: this.config.nEmbd, K: k }));
+    if (logicalM === this.M) {
+      // The model's own selection and kept-row backward; micro-batches use neither.
+      queue.writeBuffer(this.uniforms.select, 0, SelectSizes.pack({ M: this.M, k }));
+      queue.writeBuffer(this.uniforms.crossentropyKept, 0, CrossentropySizes.pack({ M: k, V, invKept: 1 / k }));
+      queue.writeBuffer(this.uniforms.keptRows, 0, RowSizes.pack({ rows: k, C: this.config.nEmbd }));
+      queue.writeBuffer(this.uniforms.lmHeadDinp, 0, MatmulSizes.pack({ M: k, N: this.config.nEmbd, K: V }));
+      queue.writeBuffer(this.uniforms.lmHeadDweight, 0, MatmulSizes.pack({ M: V, N: this.config.nEmbd, K: k }));
+    }
     queue.writeBuffer(this.uniforms.statistics, 0, LossStatisticsSizes.pack({ M: this.M, slot }));
     queue.writeBuffer(this.uniforms.gradNorm, 0, GradNormSizes.pack({
       P, perThread: GRAD_NORM_PER_THREAD, partialCount: gradNormPartialCount(P), slot, maxNorm: adamw.gradClip,
@@ -319,6 +329,11 @@ export class Gpt2Gpu {
   encodeZeroGradients(encoder: GPUCommandEncoder): void {
     if (!this.trainable) return;
     encoder.clearBuffer(this.grads);
+    this.encodeZeroActivationGradients(encoder);
+  }
+
+  /** Zero the activation gradients that the backward accumulates into (between micro-batches too). */
+  encodeZeroActivationGradients(encoder: GPUCommandEncoder): void {
     for (const [name, buffer] of Object.entries(this.dacts) as [ActivationGradName, GPUBuffer][]) {
       if (!OVERWRITTEN_GRAD_TENSORS.includes(name)) encoder.clearBuffer(buffer);
     }

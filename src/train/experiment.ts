@@ -55,6 +55,10 @@ export function validateExperiment(config: ExperimentConfig, runs: readonly RunS
   }
   if (!Number.isInteger(config.evalEvery) || config.evalEvery < 0) throw new Error(`invalid evalEvery: ${config.evalEvery} (expected an integer ≥ 0)`);
   if (!Number.isInteger(config.seed)) throw new Error(`invalid seed: ${config.seed} (expected an integer)`);
+  const microBatches = config.microBatches ?? 1;
+  if (!Number.isInteger(microBatches) || microBatches < 1 || config.batchSize % microBatches !== 0) {
+    throw new Error(`invalid microBatches: ${microBatches} (expected a positive integer dividing batchSize ${config.batchSize})`);
+  }
   if (config.seqLen > config.model.blockSize) {
     throw new Error(`invalid seqLen: ${config.seqLen} exceeds the model's blockSize ${config.model.blockSize}`);
   }
@@ -179,6 +183,7 @@ export class PairedExperiment {
       name: runName(spec, i, specs), spec, config: model, dims: { B, T }, optimizer: config.optimizer,
       totalSteps: config.steps, metricsEvery: config.metricsEvery, initialParameters, clock, seed: config.seed,
       frozen: frozenModelFor(spec, options.checkpoints ?? {}, tokenizer, T),
+      microBatches: config.microBatches ?? 1,
       onStep: (record) => {
         callbacks.onStep?.(i, record);
         if (record.step % config.metricsEvery === 0 || record.step === config.steps - 1) {
@@ -190,7 +195,9 @@ export class PairedExperiment {
     }));
     log(`GPU memory per run: ${(runs[0].model.allocatedBytes / 2 ** 20).toFixed(2)} MiB in buffers; ` +
       `executed ${(runs[0].model.trainingStepFlops(runs[0].model.M) / 1e9).toFixed(4)} GFLOP per step with every token kept`);
-    const evalSet = new EvalSet(gpu.device, evalBatches(corpus.valByGenre, { B, T, windowsPerGenre: config.evalWindowsPerGenre }), { B, T });
+    // Evaluation runs on the models' own batch shape, a micro-batch when there are several.
+    const evalB = B / (config.microBatches ?? 1);
+    const evalSet = new EvalSet(gpu.device, evalBatches(corpus.valByGenre, { B: evalB, T, windowsPerGenre: config.evalWindowsPerGenre }), { B: evalB, T });
     const sampler = new BatchSampler(corpus.train, { B, T, seed: config.seed });
     return new PairedExperiment(config, model, tokenizer, gpu, kernels, evalSet, sampler, runs, callbacks);
   }

@@ -15,6 +15,7 @@ import { nominalForwardFlopsPerToken, nominalStepFlops } from '../model/flops.ts
 import { Gpt2Gpu } from '../model/gpt2.ts';
 import { keptCount } from '../reference/select.ts';
 import { AdaController, DEFAULT_ADA_OPTIONS } from './ada.ts';
+import { MicroBatchPlan } from './micro-batch.ts';
 import { evaluationLosses, summarizeEvaluation, type EvalSet } from './evaluation.ts';
 import { learningRate } from './schedule.ts';
 import type { EvalRecord, OptimizerConfig, RunReport, RunSpec, StepRecord } from './types.ts';
@@ -44,6 +45,11 @@ export interface TrainingRunOptions {
   clock: QueueClock;
   /** Required by rho1 and eslm-kd. */
   frozen?: FrozenModel;
+  /**
+   * Split each batch into this many micro-batches (B must be divisible by it) and
+   * accumulate gradients with one selection over the whole batch. Default 1.
+   */
+  microBatches?: number;
   onStep?: (record: StepRecord) => void;
 }
 
@@ -69,6 +75,10 @@ export class TrainingRun {
   readonly frozen?: Gpt2Gpu;
   /** Ada-ESLM's controller; α changes once per metricsEvery steps. */
   readonly ada?: AdaController;
+  /** Masked gradient accumulation over micro-batches, when configured. */
+  readonly micro?: MicroBatchPlan;
+  /** Target tokens of one (logical) batch, B·T. */
+  readonly totalTokens: number;
   readonly history: StepRecord[] = [];
   readonly evals: EvalRecord[] = [];
   error?: { step: number; message: string };
@@ -91,7 +101,16 @@ export class TrainingRun {
     this.spec = options.spec;
     const { strategy } = options.spec;
     if (!(options.metricsEvery >= 1)) throw new Error(`metricsEvery must be at least 1, got ${options.metricsEvery}`);
-    const M = options.dims.B * options.dims.T;
+    const microBatches = options.microBatches ?? 1;
+    if (!Number.isInteger(microBatches) || microBatches < 1 || options.dims.B % microBatches !== 0) {
+      throw new Error(`invalid micro-batch count ${microBatches}: it must be a positive integer dividing the batch size ${options.dims.B}`);
+    }
+    if (microBatches > 1 && !['clm', 'eslm-loss', 'eslm-entropy', 'ada-eslm'].includes(strategy)) {
+      throw new Error(`micro-batches are supported for clm, eslm-loss, eslm-entropy and ada-eslm, not ${strategy}`);
+    }
+    this.totalTokens = options.dims.B * options.dims.T;
+    const modelDims = { B: options.dims.B / microBatches, T: options.dims.T };
+    const M = modelDims.B * modelDims.T;
 
     // Frozen reference or teacher, on the same batch shape.
     if (strategy === 'rho1' || strategy === 'eslm-kd') {
@@ -101,7 +120,7 @@ export class TrainingRun {
         throw new Error(`the ${strategy} checkpoint has vocabulary ${frozen.config.vocabSize}, this experiment ${options.config.vocabSize}`);
       }
       this.frozen = new Gpt2Gpu(kernels, {
-        config: frozen.config, dims: options.dims, score: 'loss', ringSlots: 1, label: `${options.name}.frozen`, trainable: false,
+        config: frozen.config, dims: modelDims, score: 'loss', ringSlots: 1, label: `${options.name}.frozen`, trainable: false,
       });
       this.frozen.uploadParameters(frozen.params);
     }
@@ -110,7 +129,8 @@ export class TrainingRun {
 
     this.model = new Gpt2Gpu(kernels, {
       config: options.config,
-      dims: options.dims,
+      dims: modelDims,
+      rowSkipping: microBatches === 1,
       score: strategy === 'eslm-entropy' ? 'entropy' : 'loss',
       scoreBuffer: excessLoss,
       distill: strategy === 'eslm-kd' ? {
@@ -123,6 +143,7 @@ export class TrainingRun {
       label: options.name,
     });
     this.model.uploadParameters(options.initialParameters);
+    if (microBatches > 1) this.micro = new MicroBatchPlan(kernels, this.model, microBatches);
 
     // Rho-1 ranks tokens by excess loss: ℓ_θ − ℓ_ref.
     if (excessLoss) {
@@ -152,7 +173,7 @@ export class TrainingRun {
 
   /** Tokens kept per step: every token for CLM, ceil((1 − α)·M) otherwise. */
   keptTokens(): number {
-    return this.spec.strategy === 'clm' ? this.model.M : keptCount(this.currentAlpha(), this.model.M);
+    return this.spec.strategy === 'clm' ? this.totalTokens : keptCount(this.currentAlpha(), this.totalTokens);
   }
 
   /** The random control's mask: k distinct tokens drawn uniformly (partial Fisher–Yates), written from the host. */
@@ -205,24 +226,38 @@ export class TrainingRun {
     const slot = step % model.ringSlots;
 
     // Host writes, ordered before the submit by the queue.
-    model.uploadBatch(batch.inputs, batch.targets);
-    frozen?.uploadBatch(batch.inputs, batch.targets);
-    model.writeStepUniforms({ k, slot, adamw: { ...options.optimizer, lr, step: step + 1 } });
-    if (this.randomRng) this.writeRandomSelection(k);
+    const adamw = { ...options.optimizer, lr, step: step + 1 };
+    if (this.micro) {
+      this.micro.uploadBatch(batch.inputs, batch.targets);
+      this.micro.writeStepUniforms(k, slot);
+      model.writeStepUniforms({ k, slot, adamw }, this.totalTokens);
+    } else {
+      model.uploadBatch(batch.inputs, batch.targets);
+      frozen?.uploadBatch(batch.inputs, batch.targets);
+      model.writeStepUniforms({ k, slot, adamw });
+      if (this.randomRng) this.writeRandomSelection(k);
+    }
 
     // One command buffer: zero gradients, forward (frozen model first), scores, select,
     // statistics, backward, optimizer.
     const device = model.device;
     const encoder = device.createCommandEncoder({ label: `${this.name}.step${step}` });
-    model.encodeZeroGradients(encoder);
-    const { dispatches, flops } = this.stepDispatches(k);
-    encodeDispatches(encoder, dispatches, `${this.name}.train`);
+    let flops: number;
+    if (this.micro) {
+      flops = this.micro.encode(encoder, k);
+    } else {
+      model.encodeZeroGradients(encoder);
+      const plan = this.stepDispatches(k);
+      encodeDispatches(encoder, plan.dispatches, `${this.name}.train`);
+      flops = plan.flops;
+    }
 
-    const frozenNominal = frozen ? model.M * nominalForwardFlopsPerToken(frozen.config, model.dims.T) : 0;
+    const T = model.dims.T;
+    const frozenNominal = frozen ? this.totalTokens * nominalForwardFlopsPerToken(frozen.config, T) : 0;
     const record: PendingStep = {
       step, lr, alpha, k,
       executedFlops: flops,
-      nominalFlops: nominalStepFlops(model.config, model.dims.T, model.M, k) + frozenNominal,
+      nominalFlops: nominalStepFlops(model.config, T, this.totalTokens, k) + frozenNominal,
       submitted: 0,
     };
     this.pending.push(record);
@@ -282,7 +317,7 @@ export class TrainingRun {
         threshold: this.randomRng ? null : field('threshold'),
         lossStd: field('lossStd'),
         keptTokens: field('keptCount'),
-        totalTokens: this.model.M,
+        totalTokens: this.totalTokens,
         gradNorm,
         lr: p.lr,
         alpha: p.alpha,
@@ -290,7 +325,7 @@ export class TrainingRun {
         nominalFlops: p.nominalFlops,
         cumulativeExecutedFlops: this.cumulativeExecuted,
         cumulativeNominalFlops: this.cumulativeNominal,
-        cumulativeTokens: (p.step + 1) * this.model.M,
+        cumulativeTokens: (p.step + 1) * this.totalTokens,
         ms: p.ms ?? Number.NaN,
         elapsedMs: performance.now() - this.startTime,
       };
@@ -332,6 +367,7 @@ export class TrainingRun {
   destroy(): void {
     this.model.destroy();
     this.frozen?.destroy();
+    this.micro?.destroy();
     for (const buffer of this.ownedBuffers) buffer.destroy();
   }
 }

@@ -55,6 +55,11 @@ export interface ExperimentConfig {
   evalWindowsPerGenre: number;
   /** Steps between asynchronous readbacks of the GPU metric ring. */
   metricsEvery: number;
+  /**
+   * Micro-batches per batch for masked gradient accumulation (default 1): the batch is
+   * scored whole, selected once, and its backward runs one micro-batch at a time.
+   */
+  microBatches?: number;
 }
 
 export interface RunSpec {
