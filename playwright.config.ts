@@ -1,0 +1,28 @@
+// End-to-end tests of the built app in Chromium with WebGPU (SwiftShader where there is
+// no GPU). `npm run test:e2e` builds first; the web server serves dist/ on loopback.
+import { defineConfig } from '@playwright/test';
+import { chromiumExecutable, WEBGPU_CHROMIUM_ARGS } from './scripts/chromium.ts';
+
+const PORT = Number(process.env.ESLM_E2E_PORT ?? 4317);
+
+export default defineConfig({
+  testDir: 'e2e',
+  outputDir: 'test-results/e2e',
+  // One GPU adapter and two CPU cores in CI: tests run one at a time.
+  workers: 1,
+  fullyParallel: false,
+  timeout: 180_000,
+  expect: { timeout: 20_000 },
+  reporter: [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    viewport: { width: 1400, height: 1000 },
+    launchOptions: { executablePath: chromiumExecutable(), args: WEBGPU_CHROMIUM_ARGS },
+  },
+  webServer: {
+    command: `npx vite preview --host 127.0.0.1 --port ${PORT} --strictPort`,
+    url: `http://127.0.0.1:${PORT}/`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+  },
+});
