@@ -139,7 +139,7 @@ describe('parseTrainOptions equals form', () => {
 const ALL_OPTIONS = [
   '--preset', '--corpus', '--tokenizer', '--strategy', '--alpha', '--steps', '--seed', '--eval-every', '--eval-windows',
   '--lr', '--batch-size', '--seq-len', '--alpha-min', '--alpha-max', '--checkpoint', '--kd-lambda', '--kd-temperature',
-  '--save-checkpoints', '--out', '--help',
+  '--sequence-alpha', '--exit-layers', '--micro-batches', '--save-checkpoints', '--out', '--help',
 ].join(', ');
 const STRATEGY_LIST = STRATEGIES.join(', ');
 
@@ -164,6 +164,15 @@ describe('strategy options', () => {
     expect(usageError(['--alpha-min', '0.6', '--alpha-max', '0.4']).message).toContain('invalid --alpha-max "0.4"');
     expect(usageError(['--kd-lambda', '1.5']).message).toBe('invalid --kd-lambda "1.5", expected a number in [0, 1]');
     expect(usageError(['--kd-temperature', '0']).message).toBe('invalid --kd-temperature "0", expected a positive number');
+  });
+
+  it('passes hierarchical levels and micro-batches', () => {
+    const { runs, config } = parseTrainOptions(['--strategy', 'hierarchical,clm', '--sequence-alpha', '0.25', '--exit-layers', '2', '--micro-batches', '2']);
+    expect(runs[0]).toEqual({ strategy: 'hierarchical', alpha: 0.5, sequenceAlpha: 0.25, exitLayers: 2 });
+    expect(runs[1]).toEqual({ strategy: 'clm', alpha: 0.5 });
+    expect(config.microBatches).toBe(2);
+    expect(usageError(['--exit-layers', '3']).message).toContain('invalid --exit-layers "3"');
+    expect(usageError(['--micro-batches', '3']).message).toBe('invalid --micro-batches "3", batch size 4 is not divisible by it, expected a positive integer dividing the batch size');
   });
 
   it('keeps the save folder', () => {

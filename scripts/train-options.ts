@@ -63,6 +63,9 @@ const VALUE_OPTIONS = [
   '--checkpoint',
   '--kd-lambda',
   '--kd-temperature',
+  '--sequence-alpha',
+  '--exit-layers',
+  '--micro-batches',
   '--save-checkpoints',
   '--out',
 ] as const;
@@ -87,6 +90,9 @@ const ACCEPTED_VALUES: Record<ValueOption, string> = {
   '--checkpoint': 'a .safetensors file saved by --save-checkpoints',
   '--kd-lambda': 'a number in [0, 1]',
   '--kd-temperature': 'a positive number',
+  '--sequence-alpha': 'a number in [0, 1)',
+  '--exit-layers': 'an integer from 1 to the model\'s layer count',
+  '--micro-batches': 'a positive integer dividing the batch size',
   '--save-checkpoints': 'a folder path',
   '--out': 'a file path',
 };
@@ -126,6 +132,10 @@ JSON report. Progress goes to stderr. Options take "--name value" or "--name=val
                       (teacher); it must use the same tokenizer
   --kd-lambda X       eslm-kd weight of the distillation term, in [0, 1] (default 0.5)
   --kd-temperature X  eslm-kd softmax temperature, > 0 (default 2)
+  --sequence-alpha A  hierarchical: sequence-level confidence level in [0, 1) (default 0.5)
+  --exit-layers N     hierarchical: blocks of the shallow scoring pass (default 1)
+  --micro-batches N   split each batch into N micro-batches with one selection over
+                      the whole batch (clm, eslm-loss, eslm-entropy, ada-eslm; default 1)
   --save-checkpoints DIR  write each run's final model to DIR/RUN.safetensors
   --out FILE          path of the JSON report (default ${DEFAULT_OUT})
   --help, -h          print this text and exit
@@ -309,7 +319,22 @@ export function parseTrainOptions(argv: readonly string[]): TrainOptions {
   const lambda = kdLambda === undefined ? undefined : parseUnitInterval('--kd-lambda', kdLambda, true);
   const temperature = kdTemperature === undefined ? undefined : parsePositive('--kd-temperature', kdTemperature);
 
+  const sequenceAlpha = value('--sequence-alpha');
+  const seqAlpha = sequenceAlpha === undefined ? undefined : parseUnitInterval('--sequence-alpha', sequenceAlpha, false);
+  const exitLayersValue = value('--exit-layers');
+  const exitLayers = exitLayersValue === undefined ? undefined : parseInteger('--exit-layers', exitLayersValue, 1, config.model.nLayer);
+  const microBatches = value('--micro-batches');
+  if (microBatches !== undefined) {
+    const count = parseInteger('--micro-batches', microBatches, 1);
+    if (config.batchSize % count !== 0) throw invalidValue('--micro-batches', microBatches, `batch size ${config.batchSize} is not divisible by it`);
+    config.microBatches = count;
+  }
+
   for (const run of runs) {
+    if (run.strategy === 'hierarchical') {
+      if (seqAlpha !== undefined) run.sequenceAlpha = seqAlpha;
+      if (exitLayers !== undefined) run.exitLayers = exitLayers;
+    }
     if (run.strategy === 'ada-eslm') {
       if (min !== undefined) run.alphaMin = min;
       if (max !== undefined) run.alphaMax = max;

@@ -100,10 +100,10 @@ describe('npm run train', { timeout: 300_000 }, () => {
     expect(readFileSync(checkpoint).length).toBeGreaterThan(100_000);
 
     const report = await trainReport('all', [
-      '--preset', 'tiny', '--strategy', 'clm,eslm-loss,eslm-entropy,ada-eslm,random,rho1,eslm-kd', '--alpha', '0.5',
+      '--preset', 'tiny', '--strategy', 'clm,eslm-loss,eslm-entropy,ada-eslm,random,rho1,eslm-kd,hierarchical', '--alpha', '0.5',
       '--steps', '10', '--eval-every', '0', '--eval-windows', '1', '--checkpoint', checkpoint,
     ]);
-    expect(report.runs.map((r) => r.strategy)).toEqual(['clm', 'eslm-loss', 'eslm-entropy', 'ada-eslm', 'random', 'rho1', 'eslm-kd']);
+    expect(report.runs.map((r) => r.strategy)).toEqual(['clm', 'eslm-loss', 'eslm-entropy', 'ada-eslm', 'random', 'rho1', 'eslm-kd', 'hierarchical']);
     for (const run of report.runs) {
       expect(run.error).toBeUndefined();
       expect(run.history).toHaveLength(10);

@@ -27,3 +27,16 @@ export function scatterRows(
     for (let c = 0; c < C; c++) out[dst + c] = inp[r * C + c];
   }
 }
+
+/** means[r] = mean of row r of values (rows,C): a sequence's mean token loss. */
+export function rowMeans(
+  means: Float64Array, // (rows)
+  values: Float64Array, // (rows,C)
+  { rows, C }: { rows: number; C: number },
+): void {
+  for (let r = 0; r < rows; r++) {
+    let sum = 0;
+    for (let c = 0; c < C; c++) sum += values[r * C + c];
+    means[r] = sum / C;
+  }
+}

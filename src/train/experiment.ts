@@ -73,9 +73,45 @@ export function validateExperiment(config: ExperimentConfig, runs: readonly RunS
     }
     if (run.kdLambda !== undefined && !(run.kdLambda >= 0 && run.kdLambda <= 1)) throw new Error(`invalid kdLambda ${run.kdLambda}: expected a value in [0, 1]`);
     if (run.kdTemperature !== undefined && !(run.kdTemperature > 0)) throw new Error(`invalid kdTemperature ${run.kdTemperature}: expected a value > 0`);
+    if (run.sequenceAlpha !== undefined && !(run.sequenceAlpha >= 0 && run.sequenceAlpha < 1)) {
+      throw new Error(`invalid sequenceAlpha ${run.sequenceAlpha}: expected a value in [0, 1)`);
+    }
+    if (run.exitLayers !== undefined && !(Number.isInteger(run.exitLayers) && run.exitLayers >= 1 && run.exitLayers <= config.model.nLayer)) {
+      throw new Error(`invalid exitLayers ${run.exitLayers}: expected an integer in [1, ${config.model.nLayer}] (the model's layers)`);
+    }
     if (run.strategy === 'ada-eslm') {
       validateAdaOptions({ ...DEFAULT_ADA_OPTIONS, alphaMin: run.alphaMin ?? DEFAULT_ADA_OPTIONS.alphaMin, alphaMax: run.alphaMax ?? DEFAULT_ADA_OPTIONS.alphaMax });
     }
+  }
+}
+
+/**
+ * Evaluation batches per model batch size. Runs evaluate on their own model's rows (a
+ * micro-batch, or hierarchical ESLM's kept sequences); every size packs the same
+ * validation windows, so every run is scored on the same tokens.
+ */
+class EvalSetCache {
+  private readonly sets = new Map<number, EvalSet>();
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly valByGenre: Record<string, Int32Array>,
+    private readonly T: number,
+    private readonly windowsPerGenre: number,
+  ) {}
+
+  forRows(B: number): EvalSet {
+    let set = this.sets.get(B);
+    if (!set) {
+      set = new EvalSet(this.device, evalBatches(this.valByGenre, { B, T: this.T, windowsPerGenre: this.windowsPerGenre }), { B, T: this.T });
+      this.sets.set(B, set);
+    }
+    return set;
+  }
+
+  destroy(): void {
+    for (const set of this.sets.values()) set.destroy();
+    this.sets.clear();
   }
 }
 
@@ -136,7 +172,7 @@ export class PairedExperiment {
     readonly tokenizer: Tokenizer,
     readonly gpu: GpuContext,
     private readonly kernels: KernelCache,
-    private readonly evalSet: EvalSet,
+    private readonly evalSets: EvalSetCache,
     private readonly sampler: BatchSampler,
     runs: TrainingRun[],
     private readonly callbacks: ExperimentCallbacks,
@@ -195,11 +231,9 @@ export class PairedExperiment {
     }));
     log(`GPU memory per run: ${(runs[0].model.allocatedBytes / 2 ** 20).toFixed(2)} MiB in buffers; ` +
       `executed ${(runs[0].model.trainingStepFlops(runs[0].model.M) / 1e9).toFixed(4)} GFLOP per step with every token kept`);
-    // Evaluation runs on the models' own batch shape, a micro-batch when there are several.
-    const evalB = B / (config.microBatches ?? 1);
-    const evalSet = new EvalSet(gpu.device, evalBatches(corpus.valByGenre, { B: evalB, T, windowsPerGenre: config.evalWindowsPerGenre }), { B: evalB, T });
+    const evalSets = new EvalSetCache(gpu.device, corpus.valByGenre, T, config.evalWindowsPerGenre);
     const sampler = new BatchSampler(corpus.train, { B, T, seed: config.seed });
-    return new PairedExperiment(config, model, tokenizer, gpu, kernels, evalSet, sampler, runs, callbacks);
+    return new PairedExperiment(config, model, tokenizer, gpu, kernels, evalSets, sampler, runs, callbacks);
   }
 
   get finished(): boolean {
@@ -210,7 +244,7 @@ export class PairedExperiment {
   async evaluateAll(): Promise<void> {
     for (const [i, run] of this.runs.entries()) {
       if (run.stopped) continue;
-      const record = await run.evaluate(this.evalSet);
+      const record = await run.evaluate(this.evalSets.forRows(run.model.dims.B));
       this.callbacks.onEval?.(i, record);
       this.callbacks.onLog?.(`${run.name.padEnd(18)} eval  ${String(record.step).padStart(5)} | val loss ${record.valLoss.toFixed(4)} | ` +
         `ppl ${record.valPerplexity.toFixed(3)} | worst ${record.worstGenre} ${record.worstGenrePerplexity.toFixed(3)}`);
@@ -290,7 +324,7 @@ export class PairedExperiment {
 
   destroy(): void {
     for (const run of this.runs) run.destroy();
-    this.evalSet.destroy();
+    this.evalSets.destroy();
     this.kernels.destroy();
   }
 }

@@ -15,6 +15,7 @@ import { nominalForwardFlopsPerToken, nominalStepFlops } from '../model/flops.ts
 import { Gpt2Gpu } from '../model/gpt2.ts';
 import { keptCount } from '../reference/select.ts';
 import { AdaController, DEFAULT_ADA_OPTIONS } from './ada.ts';
+import { HierarchicalPlan } from './hierarchical.ts';
 import { MicroBatchPlan } from './micro-batch.ts';
 import { evaluationLosses, summarizeEvaluation, type EvalSet } from './evaluation.ts';
 import { learningRate } from './schedule.ts';
@@ -77,6 +78,8 @@ export class TrainingRun {
   readonly ada?: AdaController;
   /** Masked gradient accumulation over micro-batches, when configured. */
   readonly micro?: MicroBatchPlan;
+  /** Hierarchical ESLM's shallow pass and sequence selection. */
+  readonly hierarchical?: HierarchicalPlan;
   /** Target tokens of one (logical) batch, B·T. */
   readonly totalTokens: number;
   readonly history: StepRecord[] = [];
@@ -109,7 +112,10 @@ export class TrainingRun {
       throw new Error(`micro-batches are supported for clm, eslm-loss, eslm-entropy and ada-eslm, not ${strategy}`);
     }
     this.totalTokens = options.dims.B * options.dims.T;
-    const modelDims = { B: options.dims.B / microBatches, T: options.dims.T };
+    // Hierarchical ESLM trains the full model on the kept sequences only.
+    const keptSequences = strategy === 'hierarchical' ? keptCount(options.spec.sequenceAlpha ?? 0.5, options.dims.B) : options.dims.B;
+    const modelDims = { B: keptSequences / microBatches, T: options.dims.T };
+    if (microBatches > 1 && strategy === 'hierarchical') throw new Error('micro-batches are not supported for hierarchical');
     const M = modelDims.B * modelDims.T;
 
     // Frozen reference or teacher, on the same batch shape.
@@ -144,6 +150,9 @@ export class TrainingRun {
     });
     this.model.uploadParameters(options.initialParameters);
     if (microBatches > 1) this.micro = new MicroBatchPlan(kernels, this.model, microBatches);
+    if (strategy === 'hierarchical') {
+      this.hierarchical = new HierarchicalPlan(kernels, this.model, options.dims.B, keptSequences, options.spec.exitLayers ?? 1);
+    }
 
     // Rho-1 ranks tokens by excess loss: ℓ_θ − ℓ_ref.
     if (excessLoss) {
@@ -171,9 +180,10 @@ export class TrainingRun {
     return this.ada ? this.ada.alpha : this.spec.alpha;
   }
 
-  /** Tokens kept per step: every token for CLM, ceil((1 − α)·M) otherwise. */
+  /** Tokens kept per step: every token for CLM, ceil((1 − α)·M) otherwise, M counting the kept sequences for hierarchical. */
   keptTokens(): number {
-    return this.spec.strategy === 'clm' ? this.totalTokens : keptCount(this.currentAlpha(), this.totalTokens);
+    const selectable = this.hierarchical ? this.model.M : this.totalTokens;
+    return this.spec.strategy === 'clm' ? selectable : keptCount(this.currentAlpha(), selectable);
   }
 
   /** The random control's mask: k distinct tokens drawn uniformly (partial Fisher–Yates), written from the host. */
@@ -231,6 +241,9 @@ export class TrainingRun {
       this.micro.uploadBatch(batch.inputs, batch.targets);
       this.micro.writeStepUniforms(k, slot);
       model.writeStepUniforms({ k, slot, adamw }, this.totalTokens);
+    } else if (this.hierarchical) {
+      this.hierarchical.uploadBatch(batch.inputs, batch.targets);
+      model.writeStepUniforms({ k, slot, adamw });
     } else {
       model.uploadBatch(batch.inputs, batch.targets);
       frozen?.uploadBatch(batch.inputs, batch.targets);
@@ -246,18 +259,21 @@ export class TrainingRun {
     if (this.micro) {
       flops = this.micro.encode(encoder, k);
     } else {
+      const shallowFlops = this.hierarchical?.encode(encoder) ?? 0;
       model.encodeZeroGradients(encoder);
       const plan = this.stepDispatches(k);
       encodeDispatches(encoder, plan.dispatches, `${this.name}.train`);
-      flops = plan.flops;
+      flops = shallowFlops + plan.flops;
     }
 
     const T = model.dims.T;
     const frozenNominal = frozen ? this.totalTokens * nominalForwardFlopsPerToken(frozen.config, T) : 0;
+    const shallowNominal = this.hierarchical?.nominalFlops() ?? 0;
+    const trainedTokens = this.hierarchical ? model.M : this.totalTokens;
     const record: PendingStep = {
       step, lr, alpha, k,
       executedFlops: flops,
-      nominalFlops: nominalStepFlops(model.config, T, this.totalTokens, k) + frozenNominal,
+      nominalFlops: nominalStepFlops(model.config, T, trainedTokens, k) + frozenNominal + shallowNominal,
       submitted: 0,
     };
     this.pending.push(record);
@@ -368,6 +384,7 @@ export class TrainingRun {
     this.model.destroy();
     this.frozen?.destroy();
     this.micro?.destroy();
+    this.hierarchical?.destroy();
     for (const buffer of this.ownedBuffers) buffer.destroy();
   }
 }

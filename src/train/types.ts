@@ -5,7 +5,7 @@
 import type { AdapterSummary } from '../gpu/device.ts';
 import type { GPT2Config } from '../model/config.ts';
 
-export const STRATEGIES = ['clm', 'eslm-loss', 'eslm-entropy', 'ada-eslm', 'random', 'rho1', 'eslm-kd'] as const;
+export const STRATEGIES = ['clm', 'eslm-loss', 'eslm-entropy', 'ada-eslm', 'random', 'rho1', 'eslm-kd', 'hierarchical'] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
 
 /** Strategies that need a frozen model: Rho-1's reference and distillation's teacher. */
@@ -78,6 +78,10 @@ export interface RunSpec {
   kdLambda?: number;
   /** Distillation temperature τ (default 2). */
   kdTemperature?: number;
+  /** Hierarchical ESLM: sequence-level confidence level in [0, 1) (default 0.5). */
+  sequenceAlpha?: number;
+  /** Hierarchical ESLM: blocks of the shallow early-exit pass, in [1, L] (default 1). */
+  exitLayers?: number;
 }
 
 export interface StepRecord {

@@ -64,6 +64,13 @@ export const STRATEGY_INFO: Record<StrategyName, StrategyInfo> = {
     description: 'ESLM-loss plus distillation from a frozen teacher on the kept tokens.',
     needsCheckpoint: true,
   },
+  hierarchical: {
+    label: 'Hierarchical ESLM',
+    score: 'loss',
+    usesAlpha: true,
+    description: 'A shallow early-exit pass scores each sequence; only sequences above the sequence-level VaR (α_seq = 0.5) get the full forward and backward, with token-level ESLM at α.',
+    needsCheckpoint: false,
+  },
 };
 
 /** Run colours, assigned in order; colour-blind-safe (Okabe–Ito palette). */

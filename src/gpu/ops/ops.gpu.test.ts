@@ -14,7 +14,7 @@ import {
 import { adamwUpdate, AdamwParams } from './adamw.ts';
 import { attentionBackward, attentionForward } from './attention.ts';
 import { crossentropyBackward, crossentropyBackwardKept, crossentropyForward, CrossentropySizes } from './crossentropy.ts';
-import { gatherRows, RowSizes, scatterRows } from './rows.ts';
+import { gatherRows, gatherRowsU32, rowMeans, RowSizes, scatterRows } from './rows.ts';
 import { differenceForward, geluBackward, geluForward, residualBackward, residualForward } from './elementwise.ts';
 import { encoderBackward, encoderForward } from './encoder.ts';
 import { layernormBackward, layernormForward } from './layernorm.ts';
@@ -297,6 +297,33 @@ describe('kept rows', () => {
     const compact = new Float64Array(k * V);
     ref.gatherRows(compact, dense, keptIndices, { rows: k, C: V });
     expectClose('kept dlogits', await readF32(device, b.dlogitsKept, k * V), compact, { atol: 1e-6, rtol: 1e-4 });
+  });
+
+  test('gatherRowsU32 and rowMeans match reference', async () => {
+    const { device } = await testDevice();
+    const kernels = await testKernels();
+    const rng = new Rng(23);
+    const rows = 9, T = 13;
+    const tokens = Int32Array.from({ length: rows * T }, () => rng.int(50257));
+    tokens[0] = 1; // small ids are f32 denormals as bit patterns: they must survive the copy
+    const indices = [0, 3, 4, 8];
+    const values = randomValues(rng, rows * T);
+    const uniform = kernels.uniform('rowsU32', RowSizes.pack({ rows: indices.length, C: T }));
+    const b = {
+      tokens: uploadI32(device, 'tokens', tokens), gathered: zerosF32(device, 'gathered', rows * T), indices: uploadU32(device, 'indices', indices),
+      values: uploadF32(device, 'values', values), means: zerosF32(device, 'means', rows),
+    };
+    await runChecked(device, [
+      ...gatherRowsU32(kernels, { out: b.gathered, inp: b.tokens, indices: b.indices }, { maxRows: rows, C: T }, uniform),
+      ...rowMeans(kernels, { means: b.means, values: b.values }, { rows, C: T }),
+    ]);
+    const gathered = new Int32Array((await readU32(device, b.gathered, indices.length * T)).buffer.slice(0));
+    const expected = new Int32Array(indices.length * T);
+    indices.forEach((row, r) => expected.set(tokens.subarray(row * T, (row + 1) * T), r * T));
+    expect(Array.from(gathered.subarray(0, indices.length * T))).toEqual(Array.from(expected));
+    const means = new Float64Array(rows);
+    ref.rowMeans(means, values, { rows, C: T });
+    expectClose('row means', await readF32(device, b.means, rows), means, TIGHT);
   });
 });
 

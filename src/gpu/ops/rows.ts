@@ -30,3 +30,23 @@ export function scatterRows(
 ): Dispatch[] {
   return [kernels.dispatch(rowsModule, 'scatterRows', [b.out, b.inp, b.indices, uniform], grid1d(dims.maxRows * dims.C, WG_1D), 0)];
 }
+
+/** gatherRows for u32/i32 data such as token ids. Copies only. */
+export function gatherRowsU32(
+  kernels: KernelCache,
+  b: { out: BufferSlice; inp: BufferSlice; indices: BufferSlice },
+  dims: { maxRows: number; C: number },
+  uniform: GPUBuffer,
+): Dispatch[] {
+  return [kernels.dispatch(rowsModule, 'gatherRowsU32', [b.out, b.inp, b.indices, uniform], grid1d(dims.maxRows * dims.C, WG_1D), 0)];
+}
+
+/** means (rows) = mean over each row of values (rows,C), overwriting means. */
+export function rowMeans(
+  kernels: KernelCache,
+  b: { means: BufferSlice; values: BufferSlice },
+  dims: { rows: number; C: number },
+): Dispatch[] {
+  const uniform = kernels.uniform('rowMeans', RowSizes.pack({ rows: dims.rows, C: dims.C }));
+  return [kernels.dispatch(rowsModule, 'rowMeans', [b.means, b.values, uniform], [Math.ceil(dims.rows / WG_1D), 1, 1], dims.rows * (dims.C + 1))];
+}
