@@ -91,6 +91,7 @@ function summarizeRun(run: RunReport): string {
     `summary ${run.strategy} alpha=${run.alpha}`,
     `val perplexity ${formatPerplexity(firstEval?.valPerplexity)} -> ${formatPerplexity(lastEval?.valPerplexity)}`,
     `${executedGflops.toFixed(3)} GFLOP executed, ${nominalGflops.toFixed(3)} GFLOP nominal`,
+    `${(100 * run.flopsBreakdown.keptRowShare).toFixed(1)}% of a step runs on kept rows only`,
   ];
   if (run.error) parts.push(`stopped early at step ${run.error.step}: ${run.error.message}`);
   return parts.join(', ');

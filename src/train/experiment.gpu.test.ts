@@ -43,6 +43,16 @@ describe('paired experiment', () => {
     }
     // Nominal backward FLOPs scale with the kept count.
     expect(eslm.history[0].nominalFlops).toBeLessThan(clm.history[0].nominalFlops);
+    // The breakdown adds up to a step's executed FLOPs, and only its kept-row part shrinks.
+    for (const run of report.runs) {
+      const b = run.flopsBreakdown;
+      expect(b.forward + b.selection + b.backwardKeptRows + b.backwardAllRows + b.optimizer).toBeCloseTo(run.history[0].executedFlops, -1);
+      expect(b.keptTokens).toBe(run.history[0].keptTokens);
+    }
+    // Kept-row work is a fixed part (the head's gradient accumulate) plus a part per kept row.
+    expect(eslm.flopsBreakdown.backwardKeptRows).toBeLessThan(clm.flopsBreakdown.backwardKeptRows);
+    expect(eslm.flopsBreakdown.backwardKeptRows).toBeGreaterThan(clm.flopsBreakdown.backwardKeptRows * keptCount(0.5, M) / M);
+    expect(eslm.flopsBreakdown.backwardAllRows).toBe(clm.flopsBreakdown.backwardAllRows);
   });
 
   test('eslm-loss at alpha 0 reproduces clm train losses exactly', async () => {

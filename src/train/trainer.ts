@@ -19,7 +19,7 @@ import { HierarchicalPlan } from './hierarchical.ts';
 import { MicroBatchPlan } from './micro-batch.ts';
 import { evaluationLosses, summarizeEvaluation, type EvalSet } from './evaluation.ts';
 import { learningRate } from './schedule.ts';
-import type { EvalRecord, OptimizerConfig, RunReport, RunSpec, StepRecord } from './types.ts';
+import type { EvalRecord, FlopsBreakdown, OptimizerConfig, RunReport, RunSpec, StepRecord } from './types.ts';
 
 /** Tracks when the shared GPU queue last finished work, so each step's time excludes the previous step's. */
 export class QueueClock {
@@ -369,6 +369,23 @@ export class TrainingRun {
     return record;
   }
 
+  /** Executed FLOPs of one step by part, for k kept tokens (micro-batches: the logical step's). */
+  flopsBreakdown(k = this.history.at(-1)?.keptTokens ?? this.keptTokens()): FlopsBreakdown {
+    const { model, frozen } = this;
+    const repeats = this.micro ? this.micro.count : 1;
+    // With micro-batches the forward runs twice per micro-batch (scoring, then before the backward).
+    const forward = (this.micro ? 2 * repeats : 1) * sumFlops(model.forward, k)
+      + (frozen ? sumFlops(frozen.forward, k) : 0) + (this.hierarchical ? sumFlops(this.hierarchical.shallow.forward, k) : 0);
+    const keptRows = model.backward.filter((d) => d.flopsPerKeptRow !== undefined);
+    const allRows = model.backward.filter((d) => d.flopsPerKeptRow === undefined);
+    const backwardKeptRows = repeats * sumFlops(keptRows, k);
+    const backwardAllRows = repeats * sumFlops(allRows, k);
+    const selection = sumFlops(this.randomRng ? [] : model.selection, k) + sumFlops(model.statistics, k) + sumFlops(this.scoreDispatches, k);
+    const optimizer = sumFlops(model.optimizer, k);
+    const total = forward + selection + backwardKeptRows + backwardAllRows + optimizer;
+    return { keptTokens: k, forward, selection, backwardKeptRows, backwardAllRows, optimizer, keptRowShare: backwardKeptRows / total };
+  }
+
   report(): RunReport {
     return {
       name: this.name,
@@ -376,6 +393,7 @@ export class TrainingRun {
       alpha: this.spec.strategy === 'clm' ? 0 : this.spec.alpha,
       history: this.history,
       evals: this.evals,
+      flopsBreakdown: this.flopsBreakdown(),
       ...(this.error ? { error: this.error } : {}),
     };
   }

@@ -123,12 +123,34 @@ export interface EvalRecord {
   worstGenrePerplexity: number;
 }
 
+/**
+ * Executed FLOPs of one step by part, at the run's last kept count: what selection can
+ * shrink (the cross-entropy and LM-head backward of the kept rows) against what every
+ * token still costs.
+ */
+export interface FlopsBreakdown {
+  /** Kept tokens the figures are computed for. */
+  keptTokens: number;
+  /** Forward passes: the model, any frozen reference or teacher, any shallow scoring pass. */
+  forward: number;
+  /** Selection and loss statistics. */
+  selection: number;
+  /** Backward work that runs only on the kept rows. */
+  backwardKeptRows: number;
+  /** Backward work that runs on every row, kept or not. */
+  backwardAllRows: number;
+  optimizer: number;
+  /** Share of a step that scales with the kept count; the most selection can save. */
+  keptRowShare: number;
+}
+
 export interface RunReport {
   name: string;
   strategy: StrategyName;
   alpha: number;
   history: StepRecord[];
   evals: EvalRecord[];
+  flopsBreakdown: FlopsBreakdown;
   /** Set when the run stopped early, e.g. on a non-finite loss. */
   error?: { step: number; message: string };
 }
