@@ -3,7 +3,10 @@
 import { defineConfig } from '@playwright/test';
 import { chromiumExecutable, WEBGPU_CHROMIUM_ARGS } from './scripts/chromium.ts';
 
-const PORT = Number(process.env.ESLM_E2E_PORT ?? 4317);
+// A port per test process unless ESLM_E2E_PORT is set, so two suites on one host do
+// not collide. Set in the environment so Playwright's worker processes agree on it.
+process.env.ESLM_E2E_PORT ??= String(4300 + (process.pid % 500));
+const PORT = Number(process.env.ESLM_E2E_PORT);
 
 export default defineConfig({
   testDir: 'e2e',

@@ -167,11 +167,13 @@ describe('strategy options', () => {
   });
 
   it('passes hierarchical levels and micro-batches', () => {
-    const { runs, config } = parseTrainOptions(['--strategy', 'hierarchical,clm', '--sequence-alpha', '0.25', '--exit-layers', '2', '--micro-batches', '2']);
+    const { runs } = parseTrainOptions(['--strategy', 'hierarchical,clm', '--sequence-alpha', '0.25', '--exit-layers', '2']);
     expect(runs[0]).toEqual({ strategy: 'hierarchical', alpha: 0.5, sequenceAlpha: 0.25, exitLayers: 2 });
     expect(runs[1]).toEqual({ strategy: 'clm', alpha: 0.5 });
-    expect(config.microBatches).toBe(2);
-    expect(usageError(['--exit-layers', '3']).message).toContain('invalid --exit-layers "3"');
+    expect(parseTrainOptions(['--strategy', 'clm,eslm-loss', '--micro-batches', '2']).config.microBatches).toBe(2);
+    expect(usageError(['--exit-layers', '3']).message).toBe('invalid --exit-layers "3", the tiny model has 2 layers, expected an integer from 1 to the model\'s layer count');
+    expect(usageError(['--strategy', 'clm,hierarchical', '--micro-batches', '2']).message)
+      .toBe('--micro-batches 2 is not supported for hierarchical; it works with clm, eslm-loss, eslm-entropy, ada-eslm');
     expect(usageError(['--micro-batches', '3']).message).toBe('invalid --micro-batches "3", batch size 4 is not divisible by it, expected a positive integer dividing the batch size');
   });
 

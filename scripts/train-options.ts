@@ -7,6 +7,7 @@ import {
   CORPORA,
   STRATEGIES,
   STRATEGIES_WITH_CHECKPOINT,
+  MICRO_BATCH_STRATEGIES,
   TOKENIZERS,
   type CorpusName,
   type ExperimentConfig,
@@ -322,12 +323,21 @@ export function parseTrainOptions(argv: readonly string[]): TrainOptions {
   const sequenceAlpha = value('--sequence-alpha');
   const seqAlpha = sequenceAlpha === undefined ? undefined : parseUnitInterval('--sequence-alpha', sequenceAlpha, false);
   const exitLayersValue = value('--exit-layers');
-  const exitLayers = exitLayersValue === undefined ? undefined : parseInteger('--exit-layers', exitLayersValue, 1, config.model.nLayer);
+  const layers = config.model.nLayer;
+  if (exitLayersValue !== undefined && !/^[0-9]+$/.test(exitLayersValue)) throw invalidValue('--exit-layers', exitLayersValue);
+  const exitLayers = exitLayersValue === undefined ? undefined : Number(exitLayersValue);
+  if (exitLayers !== undefined && (exitLayers < 1 || exitLayers > layers)) {
+    throw invalidValue('--exit-layers', exitLayersValue!, `the ${preset} model has ${layers} layers`);
+  }
   const microBatches = value('--micro-batches');
   if (microBatches !== undefined) {
     const count = parseInteger('--micro-batches', microBatches, 1);
     if (config.batchSize % count !== 0) throw invalidValue('--micro-batches', microBatches, `batch size ${config.batchSize} is not divisible by it`);
     config.microBatches = count;
+    const unsupported = strategies.filter((strategy) => !MICRO_BATCH_STRATEGIES.includes(strategy));
+    if (count > 1 && unsupported.length > 0) {
+      throw new UsageError(`--micro-batches ${count} is not supported for ${unsupported.join(', ')}; it works with ${MICRO_BATCH_STRATEGIES.join(', ')}`);
+    }
   }
 
   for (const run of runs) {

@@ -110,6 +110,21 @@ describe('npm run train', { timeout: 300_000 }, () => {
     }
   });
 
+  test('settings the device or data cannot hold exit 2 with one line', async () => {
+    const cases = [
+      { args: ['--seq-len', '8192', '--steps', '1', '--strategy', 'clm'], expected: 'maxStorageBufferBindingSize' },
+      { args: ['--seq-len', '100000', '--steps', '1', '--strategy', 'clm'], expected: 'lower the batch size or the sequence length' },
+      { args: ['--checkpoint', 'package.json', '--strategy', 'rho1', '--steps', '1'], expected: 'invalid --checkpoint' },
+    ];
+    for (const { args, expected } of cases) {
+      const result = await runTrain([...args, '--out', join(outDir, 'never.json')]);
+      const errors = result.stderr.trim().split('\n').filter((line) => line.startsWith('error:'));
+      expect(result.code, result.stderr.slice(-800)).toBe(2);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toContain(expected);
+    }
+  });
+
   test('bad option exits 2 with one line', async () => {
     const result = await runTrain(['--strategy', 'bogus']);
     expect(result.code).toBe(2);

@@ -3,13 +3,14 @@
 // serves runner.html, Playwright drives it, and progress lines stream to stderr.
 // Exit status: 0 on success (also when a run stopped early, which the report records),
 // 1 on any failure, 2 on invalid options.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { RunnerRequest, RunnerResponse } from '../src/runner/main.ts';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
+import { checkpointSummary, loadCheckpoint } from '../src/train/checkpoint.ts';
 import type { ExperimentReport, RunReport } from '../src/train/types.ts';
 import { chromiumExecutable, WEBGPU_CHROMIUM_ARGS } from './chromium.ts';
 import { prepareBrownCorpus } from './prepare-corpus.ts';
@@ -102,9 +103,47 @@ function writeReport(report: ExperimentReport, outPath: string): void {
   writeFileSync(outPath, `${JSON.stringify(report, null, 2)}\n`);
 }
 
+/** A failed run: `setup` when the settings were at fault (exit 2), otherwise a failure during training (exit 1). */
+class TrainError extends Error {
+  constructor(message: string, readonly setup: boolean) {
+    super(message);
+  }
+}
+
+/** Check the output paths and checkpoint files before any training, so a late failure loses no work. */
+function checkFiles(options: TrainOptions, outPath: string): void {
+  if (existsSync(outPath) && statSync(outPath).isDirectory()) {
+    throw new TrainError(`invalid --out ${outPath}: it is a folder, give a file path`, true);
+  }
+  if (options.saveCheckpoints !== undefined) {
+    const dir = resolve(process.env.INIT_CWD ?? process.cwd(), options.saveCheckpoints);
+    if (existsSync(dir) && !statSync(dir).isDirectory()) {
+      throw new TrainError(`invalid --save-checkpoints ${dir}: it is a file, give a folder path`, true);
+    }
+  }
+  for (const path of Object.values(options.checkpointFiles)) {
+    const resolved = resolve(process.env.INIT_CWD ?? process.cwd(), path);
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(resolved);
+    } catch (error) {
+      throw new TrainError(`invalid --checkpoint ${resolved}: ${(error as Error).message}`, true);
+    }
+    try {
+      log(`train: checkpoint ${resolved}: ${checkpointSummary(loadCheckpoint(bytes))}`);
+    } catch (error) {
+      throw new TrainError(`invalid --checkpoint ${resolved}: ${(error as Error).message}`, true);
+    }
+  }
+  if (Object.keys(options.checkpointFiles).length > 0 && !options.runs.some((run) => run.checkpoint)) {
+    log('train: warning: --checkpoint is ignored, no strategy in --strategy uses one (rho1, eslm-kd)');
+  }
+}
+
 async function train(options: TrainOptions): Promise<void> {
   // npm runs scripts from the package root, so a relative --out resolves against INIT_CWD, the directory npm was called from.
   const outPath = resolve(process.env.INIT_CWD ?? process.cwd(), options.out);
+  checkFiles(options, outPath);
   const strategies = options.runs.map((run) => run.strategy).join(',');
   log(`train: preset ${options.preset}, strategies ${strategies}, alpha ${options.runs[0]?.alpha}, ${options.config.steps} steps, seed ${options.config.seed}`);
 
@@ -120,7 +159,11 @@ async function train(options: TrainOptions): Promise<void> {
     log(`train: serving ${started.url}`);
 
     browser = await chromium.launch({ executablePath: chromiumExecutable(), args: WEBGPU_CHROMIUM_ARGS, headless: true });
-    const { report, checkpoints } = await runInBrowser(browser, started.url, options);
+    const { report, checkpoints, error } = await runInBrowser(browser, started.url, options);
+    if (error || !report) {
+      if (error?.stack && process.env.ESLM_DEBUG) log(error.stack);
+      throw new TrainError(error?.message ?? 'the page returned no report', error?.setup ?? false);
+    }
 
     writeReport(report, outPath);
     if (options.saveCheckpoints !== undefined && checkpoints) {
@@ -161,7 +204,11 @@ async function main(argv: string[]): Promise<number> {
     await train(options);
     return 0;
   } catch (error) {
-    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    if (error instanceof TrainError) {
+      log(`error: ${error.setup ? '' : 'training failed: '}${error.message}`);
+      return error.setup ? 2 : 1;
+    }
+    const message = error instanceof Error ? (process.env.ESLM_DEBUG ? (error.stack ?? error.message) : error.message) : String(error);
     log(`error: training failed: ${message}`);
     return 1;
   }

@@ -65,6 +65,8 @@ export interface AcquireOptions {
   /** Called for every uncaptured validation or out-of-memory error. */
   onError?: (error: GPUError) => void;
   label?: string;
+  /** What to lower when a buffer-size requirement is not met; replaces the generic advice. */
+  limitHint?: string;
 }
 
 const LIMIT_HINTS: Record<keyof DeviceRequirements, string> = {
@@ -100,7 +102,10 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<GpuCo
     const needed = requirements[key];
     if (needed === undefined) continue;
     const available = adapter.limits[key];
-    if (needed > available) throw new LimitError(key, needed, available, LIMIT_HINTS[key]);
+    if (needed > available) {
+      const hint = options.limitHint && key !== 'maxStorageBuffersPerShaderStage' ? options.limitHint : LIMIT_HINTS[key];
+      throw new LimitError(key, needed, available, hint);
+    }
   }
 
   const features: GPUFeatureName[] = [];

@@ -113,3 +113,21 @@ export function tensorAllocations<Name extends string>(
   }
   return out;
 }
+
+/** The largest buffer a model of this shape allocates: its name and size in bytes. */
+export function largestBuffer(config: GPT2Config, dims: BatchDims, parameterElements: number): { name: string; shape: string; bytes: number } {
+  let largest = { name: 'params', shape: '(P)', bytes: parameterElements * 4 };
+  const tables = [
+    ['acts', tensorAllocations(ACTIVATION_TENSORS, config, dims)],
+    ['dacts', tensorAllocations(ACTIVATION_GRAD_TENSORS, config, dims)],
+  ] as const;
+  for (const [prefix, allocations] of tables) {
+    for (const [name, alloc] of Object.entries(allocations) as [string, TensorAllocation][]) {
+      const bytes = alloc.totalElements * 4;
+      if (bytes > largest.bytes) {
+        largest = { name: `${prefix}.${name}`, shape: alloc.perLayer ? `(L,${alloc.symbolicShape.slice(1)}` : alloc.symbolicShape, bytes };
+      }
+    }
+  }
+  return largest;
+}

@@ -4,6 +4,7 @@
 // tensor (src/model/activations.ts). The dispatch lists themselves are in gpt2-plan.ts.
 
 import { createStorage, elementSlice } from '../gpu/buffers.ts';
+import { LimitError } from '../gpu/device.ts';
 import type { BufferSlice, Dispatch, KernelCache } from '../gpu/kernel.ts';
 import { sumFlops } from '../gpu/kernel.ts';
 import { AdamwParams } from '../gpu/ops/adamw.ts';
@@ -226,7 +227,15 @@ export class Gpt2Gpu {
   // --- slices used by the plan ----------------------------------------------------------
 
   private storage(name: string, elements: number): GPUBuffer {
-    const buffer = createStorage(this.device, `${this.label}.${name}`, elements * 4);
+    // Checked here because createBuffer past a limit only raises an uncaptured error.
+    const bytes = elements * 4;
+    const { maxBufferSize, maxStorageBufferBindingSize } = this.device.limits;
+    if (bytes > Math.min(maxBufferSize, maxStorageBufferBindingSize)) {
+      const limit = bytes > maxBufferSize ? 'maxBufferSize' : 'maxStorageBufferBindingSize';
+      throw new LimitError(limit, bytes, Math.min(maxBufferSize, maxStorageBufferBindingSize),
+        `buffer ${this.label}.${name} is too large: lower the batch size or the sequence length (attention stores B·NH·T·T floats, the logits B·T·V)`);
+    }
+    const buffer = createStorage(this.device, `${this.label}.${name}`, bytes);
     this.buffers.push(buffer);
     return buffer;
   }

@@ -111,11 +111,14 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
     throw new Error(`invalid safetensors file: ${bytes.length} bytes is shorter than the 8-byte header length field`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32;
+  const headerLengthBig = view.getBigUint64(0, true);
   const available = bytes.length - HEADER_LENGTH_BYTES;
-  if (headerLength > available) {
-    throw new Error(`invalid safetensors file: header length ${headerLength} exceeds the ${available} bytes after the length field (truncated file?)`);
+  if (headerLengthBig > BigInt(available)) {
+    // A text or other binary file reads as a huge length; a real but cut file as a little too much.
+    const kind = headerLengthBig > BigInt(2 ** 40) ? 'not a safetensors file' : 'truncated file?';
+    throw new Error(`invalid safetensors file: header length ${headerLengthBig} exceeds the ${available} bytes after the length field (${kind})`);
   }
+  const headerLength = Number(headerLengthBig);
   const dataStart = HEADER_LENGTH_BYTES + headerLength;
   const dataLength = bytes.length - dataStart;
   const header = parseHeader(bytes.subarray(HEADER_LENGTH_BYTES, dataStart));

@@ -12,7 +12,8 @@ import { KernelCache } from '../gpu/kernel.ts';
 import { readBytes } from '../gpu/buffers.ts';
 import { validateConfig, type GPT2Config } from '../model/config.ts';
 import { initParameters } from '../model/init.ts';
-import { parameterCount } from '../model/layout.ts';
+import { parameterCount, parameterLayout } from '../model/layout.ts';
+import { largestBuffer } from '../model/activations.ts';
 import { EvalSet } from './evaluation.ts';
 import { generateTokens, type SampleOptions } from './sampling.ts';
 import { QueueClock, TrainingRun, type FrozenModel } from './trainer.ts';
@@ -176,8 +177,17 @@ export class PairedExperiment {
     private readonly sampler: BatchSampler,
     runs: TrainingRun[],
     private readonly callbacks: ExperimentCallbacks,
+    /** Uncaptured WebGPU errors and device loss, filled by the device's handlers. */
+    private readonly gpuErrors: string[] = [],
   ) {
     this.runs = runs;
+  }
+
+  /** Throw if the device reported an error: results computed after one cannot be trusted. */
+  private checkGpuErrors(): void {
+    if (this.gpuErrors.length > 0) {
+      throw new Error(`WebGPU error, training stopped: ${this.gpuErrors[0]}${this.gpuErrors.length > 1 ? ` (and ${this.gpuErrors.length - 1} more)` : ''}`);
+    }
   }
 
   /** Load data, acquire the device and build every run; logs the configuration block. */
@@ -200,17 +210,23 @@ export class PairedExperiment {
     log(`corpus ${config.corpus}: ${documents.length} documents, ${corpus.train.length} training tokens, ` +
       `${Object.keys(corpus.valByGenre).length} validation genres, tokenizer ${tokenizer.name} (V=${tokenizer.vocabSize})`);
 
-    // Device, with the limits the largest buffer needs (the logits, B·T·V floats).
-    const logitsBytes = B * T * model.vocabSize * 4;
+    // Device, with the limits the largest buffer needs; any uncaptured GPU error stops the experiment.
+    const largest = largestBuffer(model, { B, T }, parameterLayout(model).total);
+    const hint = `the largest buffer is ${largest.name} ${largest.shape}: lower the batch size or the sequence length` +
+      `${largest.name === 'acts.logits' || largest.name === 'dacts.dlogitsKept' ? ', or use the character tokenizer' : ''}`;
+    const gpuErrors: string[] = [];
     const gpu = options.gpu ?? (await acquireDevice({
-      requirements: { maxStorageBufferBindingSize: logitsBytes, maxBufferSize: logitsBytes, maxStorageBuffersPerShaderStage: 6 },
+      requirements: { maxStorageBufferBindingSize: largest.bytes, maxBufferSize: largest.bytes, maxStorageBuffersPerShaderStage: 6 },
+      limitHint: hint,
+      onError: (error) => gpuErrors.push(error.message),
+      onLost: (info) => gpuErrors.push(`the GPU device was lost (${info.reason}): ${info.message}`),
     }));
     const kernels = new KernelCache(gpu.device);
     log(`adapter: ${gpu.adapter.vendor || 'unknown vendor'} ${gpu.adapter.architecture} ${gpu.adapter.description}` +
       `${gpu.adapter.isFallbackAdapter ? ' (fallback adapter: software, slow)' : ''}`);
     log(`model: L=${model.nLayer} NH=${model.nHead} C=${model.nEmbd} blockSize=${model.blockSize} V=${model.vocabSize}, ` +
       `${parameterCount(model)} parameters; batch B=${B} T=${T} (M=${B * T} tokens)`);
-    log(formatLimitLine('largest binding (logits)', logitsBytes, gpu.limits.maxStorageBufferBindingSize));
+    log(formatLimitLine(`largest buffer (${largest.name} ${largest.shape})`, largest.bytes, Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize)));
 
     // Runs share the initial parameters and the batch stream.
     const initialParameters = initParameters(model, config.seed);
@@ -233,7 +249,7 @@ export class PairedExperiment {
       `executed ${(runs[0].model.trainingStepFlops(runs[0].model.M) / 1e9).toFixed(4)} GFLOP per step with every token kept`);
     const evalSets = new EvalSetCache(gpu.device, corpus.valByGenre, T, config.evalWindowsPerGenre);
     const sampler = new BatchSampler(corpus.train, { B, T, seed: config.seed });
-    return new PairedExperiment(config, model, tokenizer, gpu, kernels, evalSets, sampler, runs, callbacks);
+    return new PairedExperiment(config, model, tokenizer, gpu, kernels, evalSets, sampler, runs, callbacks, gpuErrors);
   }
 
   get finished(): boolean {
@@ -245,6 +261,7 @@ export class PairedExperiment {
     for (const [i, run] of this.runs.entries()) {
       if (run.stopped) continue;
       const record = await run.evaluate(this.evalSets.forRows(run.model.dims.B));
+      this.checkGpuErrors();
       this.callbacks.onEval?.(i, record);
       this.callbacks.onLog?.(`${run.name.padEnd(18)} eval  ${String(record.step).padStart(5)} | val loss ${record.valLoss.toFixed(4)} | ` +
         `ppl ${record.valPerplexity.toFixed(3)} | worst ${record.worstGenre} ${record.worstGenrePerplexity.toFixed(3)}`);
@@ -254,6 +271,7 @@ export class PairedExperiment {
   /** One batch for every run in turn, then an evaluation when one is due. */
   async trainStep(): Promise<void> {
     if (this.finished) throw new Error(`experiment finished after ${this.completedSteps} steps`);
+    this.checkGpuErrors();
     const batch = this.sampler.next();
     for (const run of this.runs) {
       if (!run.stopped) await run.step(batch);
@@ -266,6 +284,7 @@ export class PairedExperiment {
   /** Wait for all submitted work and metric readbacks. */
   async flush(): Promise<void> {
     await Promise.all(this.runs.map((run) => run.flush()));
+    this.checkGpuErrors();
   }
 
   /** Tokens, scores and mask of a run's last training batch (reads back between steps). */
@@ -298,11 +317,14 @@ export class PairedExperiment {
     return this.tokenizer.decode(ids);
   }
 
-  /** Each run's current parameters and AdamW state as a checkpoint file, by run name. */
-  async saveCheckpoints(): Promise<Record<string, Uint8Array>> {
+  /** Current parameters and AdamW state of the named runs (default every run) as checkpoint files, by run name. */
+  async saveCheckpoints(runNames?: readonly string[]): Promise<Record<string, Uint8Array>> {
     await this.flush();
+    const unknown = (runNames ?? []).filter((name) => !this.runs.some((run) => run.name === name));
+    if (unknown.length > 0) throw new Error(`no run named ${unknown.join(', ')}; runs are ${this.runs.map((r) => r.name).join(', ')}`);
     const files: Record<string, Uint8Array> = {};
     for (const run of this.runs) {
+      if (runNames && !runNames.includes(run.name)) continue;
       const checkpoint = await readModelCheckpoint(run.model, this.tokenizer, {
         strategy: run.spec.strategy, alpha: run.spec.alpha, completedSteps: this.completedSteps, experiment: this.config,
       }, this.completedSteps);

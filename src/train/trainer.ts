@@ -19,7 +19,7 @@ import { HierarchicalPlan } from './hierarchical.ts';
 import { MicroBatchPlan } from './micro-batch.ts';
 import { evaluationLosses, summarizeEvaluation, type EvalSet } from './evaluation.ts';
 import { learningRate } from './schedule.ts';
-import type { EvalRecord, FlopsBreakdown, OptimizerConfig, RunReport, RunSpec, StepRecord } from './types.ts';
+import { MICRO_BATCH_STRATEGIES, RUN_OPTION_DEFAULTS, type EvalRecord, type FlopsBreakdown, type OptimizerConfig, type RunReport, type RunSpec, type StepRecord } from './types.ts';
 
 /** Tracks when the shared GPU queue last finished work, so each step's time excludes the previous step's. */
 export class QueueClock {
@@ -66,6 +66,8 @@ interface PendingStep {
   nominalFlops: number;
   submitted: number;
   ms?: number;
+  /** Milliseconds from the run's start to this step's completion on the GPU. */
+  elapsedMs?: number;
 }
 
 export class TrainingRun {
@@ -108,14 +110,13 @@ export class TrainingRun {
     if (!Number.isInteger(microBatches) || microBatches < 1 || options.dims.B % microBatches !== 0) {
       throw new Error(`invalid micro-batch count ${microBatches}: it must be a positive integer dividing the batch size ${options.dims.B}`);
     }
-    if (microBatches > 1 && !['clm', 'eslm-loss', 'eslm-entropy', 'ada-eslm'].includes(strategy)) {
-      throw new Error(`micro-batches are supported for clm, eslm-loss, eslm-entropy and ada-eslm, not ${strategy}`);
+    if (microBatches > 1 && !MICRO_BATCH_STRATEGIES.includes(strategy)) {
+      throw new Error(`micro-batches are supported for ${MICRO_BATCH_STRATEGIES.join(', ')}, not ${strategy}`);
     }
     this.totalTokens = options.dims.B * options.dims.T;
     // Hierarchical ESLM trains the full model on the kept sequences only.
-    const keptSequences = strategy === 'hierarchical' ? keptCount(options.spec.sequenceAlpha ?? 0.5, options.dims.B) : options.dims.B;
+    const keptSequences = strategy === 'hierarchical' ? keptCount(options.spec.sequenceAlpha ?? RUN_OPTION_DEFAULTS.sequenceAlpha, options.dims.B) : options.dims.B;
     const modelDims = { B: keptSequences / microBatches, T: options.dims.T };
-    if (microBatches > 1 && strategy === 'hierarchical') throw new Error('micro-batches are not supported for hierarchical');
     const M = modelDims.B * modelDims.T;
 
     // Frozen reference or teacher, on the same batch shape.
@@ -141,8 +142,8 @@ export class TrainingRun {
       scoreBuffer: excessLoss,
       distill: strategy === 'eslm-kd' ? {
         teacherLogits: this.frozen!.acts.logits,
-        lambda: options.spec.kdLambda ?? 0.5,
-        temperature: options.spec.kdTemperature ?? 2,
+        lambda: options.spec.kdLambda ?? RUN_OPTION_DEFAULTS.kdLambda,
+        temperature: options.spec.kdTemperature ?? RUN_OPTION_DEFAULTS.kdTemperature,
       } : undefined,
       // Twice the readback interval, so a record is copied out before its slot is reused.
       ringSlots: 2 * options.metricsEvery,
@@ -151,7 +152,7 @@ export class TrainingRun {
     this.model.uploadParameters(options.initialParameters);
     if (microBatches > 1) this.micro = new MicroBatchPlan(kernels, this.model, microBatches);
     if (strategy === 'hierarchical') {
-      this.hierarchical = new HierarchicalPlan(kernels, this.model, options.dims.B, keptSequences, options.spec.exitLayers ?? 1);
+      this.hierarchical = new HierarchicalPlan(kernels, this.model, options.dims.B, keptSequences, options.spec.exitLayers ?? RUN_OPTION_DEFAULTS.exitLayers);
     }
 
     // Rho-1 ranks tokens by excess loss: ℓ_θ − ℓ_ref.
@@ -285,6 +286,7 @@ export class TrainingRun {
     const done = device.queue.onSubmittedWorkDone().then(() => {
       const now = performance.now();
       record.ms = now - Math.max(record.submitted, options.clock.lastDone);
+      record.elapsedMs = now - this.startTime;
       options.clock.lastDone = now;
     });
     if (staging) this.readbacks.push(this.readRing(staging, step));
@@ -343,7 +345,7 @@ export class TrainingRun {
         cumulativeNominalFlops: this.cumulativeNominal,
         cumulativeTokens: (p.step + 1) * this.totalTokens,
         ms: p.ms ?? Number.NaN,
-        elapsedMs: performance.now() - this.startTime,
+        elapsedMs: p.elapsedMs ?? performance.now() - this.startTime,
       };
       this.history.push(record);
       this.options.onStep?.(record);
@@ -391,6 +393,7 @@ export class TrainingRun {
       name: this.name,
       strategy: this.spec.strategy,
       alpha: this.spec.strategy === 'clm' ? 0 : this.spec.alpha,
+      spec: this.spec,
       history: this.history,
       evals: this.evals,
       flopsBreakdown: this.flopsBreakdown(),

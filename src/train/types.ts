@@ -8,6 +8,17 @@ import type { GPT2Config } from '../model/config.ts';
 export const STRATEGIES = ['clm', 'eslm-loss', 'eslm-entropy', 'ada-eslm', 'random', 'rho1', 'eslm-kd', 'hierarchical'] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
 
+/** Defaults of the per-run options that a RunSpec may leave out. */
+export const RUN_OPTION_DEFAULTS = {
+  kdLambda: 0.5,
+  kdTemperature: 2,
+  sequenceAlpha: 0.5,
+  exitLayers: 1,
+} as const;
+
+/** Strategies whose batch can be split into micro-batches for masked gradient accumulation. */
+export const MICRO_BATCH_STRATEGIES: readonly StrategyName[] = ['clm', 'eslm-loss', 'eslm-entropy', 'ada-eslm'];
+
 /** Strategies that need a frozen model: Rho-1's reference and distillation's teacher. */
 export const STRATEGIES_WITH_CHECKPOINT: readonly StrategyName[] = ['rho1', 'eslm-kd'];
 
@@ -148,6 +159,8 @@ export interface RunReport {
   name: string;
   strategy: StrategyName;
   alpha: number;
+  /** The run's full settings as given (α bounds, distillation and hierarchical options). */
+  spec: RunSpec;
   history: StepRecord[];
   evals: EvalRecord[];
   flopsBreakdown: FlopsBreakdown;
