@@ -4,7 +4,9 @@
 import { expect, test } from '@playwright/test';
 import { chartPoints, collectPageErrors, waitForDevice, waitForPhase } from './helpers.ts';
 
-const CHARTS = ['train-loss', 'val-perplexity', 'selected-ratio', 'alpha', 'flops-saved', 'tokens-per-second'];
+const CHARTS = ['train-loss', 'val-perplexity', 'worst-genre', 'selected-ratio', 'alpha', 'flops-saved', 'tokens-per-second'];
+/** Charts with one point per evaluation rather than per step. */
+const EVAL_CHARTS = ['val-perplexity', 'worst-genre'];
 const ALPHA = 0.5;
 const STEPS = 40;
 
@@ -50,10 +52,18 @@ test('clm and eslm-loss train side by side', async ({ page }) => {
       // FLOPs saved has an executed and a nominal series per run.
       const series = chart === 'flops-saved' ? `${run} executed` : run;
       const points = await chartPoints(page, chart, series);
-      expect(points, `${chart} points of ${run}`).toBeGreaterThan(chart === 'val-perplexity' ? 2 : 10);
+      expect(points, `${chart} points of ${run}`).toBeGreaterThan(EVAL_CHARTS.includes(chart) ? 2 : 10);
     }
     const paths = await page.locator(`[data-chart="${chart}"] .recharts-line path.recharts-curve`).count();
     expect(paths, `${chart} curves drawn`).toBeGreaterThanOrEqual(2);
+  }
+
+  // Per-genre perplexity of the latest evaluation: 15 Brown genres named by category, one worst per run.
+  await expect(page.locator('.genre-table th[data-genre]')).toHaveCount(15);
+  await expect(page.locator('.genre-table th[data-genre="ca"]')).toHaveText('news');
+  for (const run of ['clm', eslm]) {
+    await expect(page.locator(`.genre-table tr[data-run="${run}"] td[data-genre]`)).toHaveCount(15);
+    await expect(page.locator(`.genre-table tr[data-run="${run}"] td[data-worst="1"]`)).toHaveCount(1);
   }
 
   // Selected-token ratio: k/M for ESLM, 1 for CLM, shown exactly.

@@ -5,13 +5,14 @@
 import { useEffect, useMemo } from 'react';
 import { userTextShortfall } from '../data/user-text.ts';
 import type { CorpusSource } from '../worker/protocol.ts';
-import { validateDraft } from './config/draft.ts';
+import { checkpointContext, validateDraft } from './config/draft.ts';
 import { draftToQuery } from './config/url.ts';
 import type { WorkerClient } from './client.ts';
 import { Charts } from './components/Charts.tsx';
 import { Controls } from './components/Controls.tsx';
 import { DevicePanel } from './components/DevicePanel.tsx';
 import { Explainer } from './components/Explainer.tsx';
+import { GenreTable } from './components/GenreTable.tsx';
 import { NoWebGpu } from './components/NoWebGpu.tsx';
 import { RunsTable } from './components/RunsTable.tsx';
 import { Samples } from './components/Samples.tsx';
@@ -37,7 +38,8 @@ export function App({ client }: { client: WorkerClient }) {
   const linkNotes = useAppStore((s) => s.linkNotes);
   const phase = useAppStore((s) => s.phase);
 
-  const { errors, valid } = useMemo(() => validateDraft(draft), [draft]);
+  const context = checkpointContext(draft, userFile);
+  const { errors, pending, valid } = useMemo(() => validateDraft(draft, { checkpointContext: context }), [draft, context]);
   const corpusSource = useMemo((): CorpusSource | undefined => {
     if (!valid) return undefined;
     if (valid.corpus === 'user') {
@@ -46,6 +48,16 @@ export function App({ client }: { client: WorkerClient }) {
     }
     return { kind: valid.corpus };
   }, [valid, userFile]);
+
+  // Checks every checkpoint file not yet checked against the current corpus and tokenizer.
+  useEffect(() => {
+    let corpus: CorpusSource | undefined;
+    if (draft.corpus === 'brown' || draft.corpus === 'nlp-corpus') corpus = { kind: draft.corpus };
+    else if (draft.corpus === 'user' && userFile) corpus = { kind: 'user', name: userFile.name, text: userFile.text };
+    for (const run of draft.runs) {
+      if (run.checkpoint && run.checkpoint.checkedFor !== context) client.checkCheckpoint(run.checkpoint, context, draft.tokenizer, corpus);
+    }
+  }, [client, draft, userFile, context]);
 
   useEffect(() => {
     const query = draftToQuery(draft);
@@ -64,12 +76,13 @@ export function App({ client }: { client: WorkerClient }) {
       <div className="layout">
         <aside>
           {linkNotes.map((note) => <p key={note} className="warning" role="note">{note}</p>)}
-          <SetupPanel errors={errors} locked={locked} />
+          <SetupPanel errors={errors} pending={pending} locked={locked} />
         </aside>
         <main>
-          <Controls client={client} valid={valid} corpusSource={corpusSource} />
-          <RunsTable />
+          <Controls client={client} valid={valid} pending={Object.values(pending)} corpusSource={corpusSource} />
+          <RunsTable client={client} />
           <Charts />
+          <GenreTable />
           <TokenView client={client} />
           <Samples client={client} />
           <DevicePanel />

@@ -4,6 +4,7 @@
 
 import type { EvalRecord, ExperimentConfig, ExperimentReport, RunSpec, StepRecord } from '../train/types.ts';
 import type { CorpusSource, SampleRequest, WorkerCommand, WorkerEvent } from '../worker/protocol.ts';
+import type { CheckpointFile } from './config/draft.ts';
 import { MAX_LOG_LINES, useAppStore, type RunSeries } from './store.ts';
 import { runColor } from './strategies.ts';
 
@@ -17,6 +18,10 @@ export class WorkerClient {
   private nextSampleId = 1;
   private startedConfig?: { config: ExperimentConfig; runs: RunSpec[] };
   private reportWaiters: ((report: ExperimentReport) => void)[] = [];
+  private nextCheckpointRequest = 1;
+  private checkpointWaiters = new Map<number, { resolve: (files: Record<string, Uint8Array>) => void; reject: (error: Error) => void }>();
+  /** Checkpoint file checks sent and awaiting their result, as `<id>|<context>`. */
+  private checksInFlight = new Set<string>();
 
   constructor() {
     this.worker = new Worker(new URL('../worker/training-worker.ts', import.meta.url), { type: 'module', name: 'eslm-training' });
@@ -34,13 +39,13 @@ export class WorkerClient {
     this.send({ type: 'probe' });
   }
 
-  start(config: ExperimentConfig, runs: RunSpec[], corpus: CorpusSource): void {
+  start(config: ExperimentConfig, runs: RunSpec[], corpus: CorpusSource, checkpoints: Record<string, Uint8Array>): void {
     this.flushRecords();
     this.pendingSteps.clear();
     this.pendingEvals.clear();
     this.startedConfig = { config, runs };
     useAppStore.setState({ phase: 'preparing', progress: {}, error: undefined, inspection: undefined, samples: {}, live: [] });
-    this.send({ type: 'start', config, runs, corpus, inspectEvery: Math.max(5, config.metricsEvery) });
+    this.send({ type: 'start', config, runs, corpus, inspectEvery: Math.max(5, config.metricsEvery), checkpoints });
   }
 
   pause(): void {
@@ -72,6 +77,27 @@ export class WorkerClient {
       this.reportWaiters.push(resolve);
       this.send({ type: 'export' });
     });
+  }
+
+  /** Resolves with each run's current model as safetensors bytes, by run name; rejects with the worker's message. */
+  saveCheckpoints(): Promise<Record<string, Uint8Array>> {
+    const requestId = this.nextCheckpointRequest++;
+    return new Promise((resolve, reject) => {
+      this.checkpointWaiters.set(requestId, { resolve, reject });
+      this.send({ type: 'save-checkpoints', requestId });
+    });
+  }
+
+  /**
+   * Asks the worker to check a checkpoint file against the set-up `context`; the result
+   * arrives in the store. Sends nothing when the same check is already in flight.
+   */
+  checkCheckpoint(file: CheckpointFile, context: string, tokenizer: string, corpus: CorpusSource | undefined): void {
+    const key = `${file.id}|${context}`;
+    if (this.checksInFlight.has(key)) return;
+    this.checksInFlight.add(key);
+    // Sent without transfer, so the page keeps its bytes for the start command.
+    this.send({ type: 'check-checkpoint', id: file.id, context, fileName: file.fileName, bytes: file.bytes, tokenizer, corpus });
   }
 
   private scheduleFlush(): void {
@@ -127,6 +153,8 @@ export class WorkerClient {
           group: 'live',
           imported: false,
           config: started.config,
+          spec: started.runs[i],
+          genreNames: event.genreNames,
           steps: [],
           evals: [],
         }));
@@ -167,6 +195,18 @@ export class WorkerClient {
       case 'report':
         this.flushRecords();
         for (const resolve of this.reportWaiters.splice(0)) resolve(event.report);
+        return;
+      case 'checkpoints':
+        this.checkpointWaiters.get(event.requestId)?.resolve(event.files);
+        this.checkpointWaiters.delete(event.requestId);
+        return;
+      case 'checkpoints-error':
+        this.checkpointWaiters.get(event.requestId)?.reject(new Error(event.message));
+        this.checkpointWaiters.delete(event.requestId);
+        return;
+      case 'checkpoint-checked':
+        this.checksInFlight.delete(`${event.id}|${event.context}`);
+        useAppStore.getState().setCheckpointCheck(event.id, event.context, event.check);
         return;
       case 'finished':
         this.flushRecords();

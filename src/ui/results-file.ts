@@ -1,5 +1,6 @@
-// Exported results: the experiment report as JSON (config, seed, adapter and every
-// record), the same records as CSV, and reading an exported JSON back as overlay runs.
+// Exported results: the experiment report as JSON (config, seed, adapter, every record
+// and the genres' category names), the same records as CSV, and reading an exported
+// JSON back as overlay runs.
 
 import { STRATEGIES, type EvalRecord, type ExperimentConfig, type ExperimentReport, type StepRecord } from '../train/types.ts';
 import type { RunSeries } from './store.ts';
@@ -11,23 +12,50 @@ const STEP_FIELDS: (keyof StepRecord)[] = [
 ];
 const EVAL_FIELDS: (keyof EvalRecord)[] = ['valLoss', 'valPerplexity', 'worstGenre', 'worstGenrePerplexity'];
 
+/** An experiment report as the page exports it: the engine's report plus the category name of each genre code. */
+export interface ExportedReport extends ExperimentReport {
+  genreNames: Record<string, string>;
+}
+
+export function exportedReport(report: ExperimentReport, genreNames: Record<string, string>): ExportedReport {
+  return { ...report, genreNames };
+}
+
+/** Genre codes of every evaluation of every run, sorted. */
+export function reportGenres(runs: readonly { evals: readonly Partial<EvalRecord>[] }[]): string[] {
+  const genres = new Set<string>();
+  for (const run of runs) {
+    for (const record of run.evals) for (const genre of Object.keys(record.perGenrePerplexity ?? {})) genres.add(genre);
+  }
+  return [...genres].sort();
+}
+
+/** Formats a CSV cell; undefined and null (random's threshold) are empty cells. */
 function csvCell(value: unknown): string {
-  const text = value === undefined ? '' : String(value);
+  const text = value === undefined || value === null ? '' : String(value);
   return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-/** Writes one CSV row per step record (kind "train") and per evaluation (kind "eval") of every run. */
+/**
+ * Writes one CSV row per step record (kind "train") and per evaluation (kind "eval") of
+ * every run. Evaluation rows also fill one `perGenrePerplexity.<genre code>` column per
+ * genre; the JSON export maps the codes to category names.
+ */
 export function reportToCsv(report: ExperimentReport): string {
-  const header = ['run', 'strategy', 'alpha', 'seed', 'kind', ...STEP_FIELDS, ...EVAL_FIELDS];
+  const genres = reportGenres(report.runs);
+  const genreColumns = genres.map((genre) => `perGenrePerplexity.${genre}`);
+  const header = ['run', 'strategy', 'alpha', 'seed', 'kind', ...STEP_FIELDS, ...EVAL_FIELDS, ...genreColumns];
   const rows = [header.join(',')];
   for (const run of report.runs) {
     const lead = [run.name, run.strategy, run.alpha, report.config.seed];
     for (const record of run.history) {
-      rows.push([...lead, 'train', ...STEP_FIELDS.map((f) => record[f]), ...EVAL_FIELDS.map(() => '')].map(csvCell).join(','));
+      const evalCells = [...EVAL_FIELDS, ...genres].map(() => '');
+      rows.push([...lead, 'train', ...STEP_FIELDS.map((f) => record[f]), ...evalCells].map(csvCell).join(','));
     }
     for (const record of run.evals) {
       const stepCells = STEP_FIELDS.map((f) => (f === 'step' ? record.step : ''));
-      rows.push([...lead, 'eval', ...stepCells, ...EVAL_FIELDS.map((f) => record[f])].map(csvCell).join(','));
+      const genreCells = genres.map((genre) => record.perGenrePerplexity?.[genre]);
+      rows.push([...lead, 'eval', ...stepCells, ...EVAL_FIELDS.map((f) => record[f]), ...genreCells].map(csvCell).join(','));
     }
   }
   return `${rows.join('\n')}\n`;
@@ -39,6 +67,22 @@ function isNumberRecord(value: unknown, fields: readonly string[]): boolean {
   if (typeof value !== 'object' || value === null) return false;
   const record = value as Record<string, unknown>;
   return fields.every((field) => typeof record[field] === 'number');
+}
+
+/** Returns whether an evaluation's optional per-genre fields, when present, have their types (files from older builds lack them). */
+function hasValidGenreFields(record: Partial<EvalRecord>): boolean {
+  const perGenre = record.perGenrePerplexity as unknown;
+  if (perGenre !== undefined && (typeof perGenre !== 'object' || perGenre === null || Array.isArray(perGenre))) return false;
+  if (perGenre && !Object.values(perGenre).every((value) => typeof value === 'number' || value === null)) return false;
+  if (record.worstGenre !== undefined && typeof record.worstGenre !== 'string') return false;
+  return record.worstGenrePerplexity === undefined || typeof record.worstGenrePerplexity === 'number' || record.worstGenrePerplexity === null;
+}
+
+/** Returns a file's genre names, keeping only entries whose name is a string; undefined when the value is not an object. */
+function genreNamesOf(value: unknown): Record<string, string> | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const entries = Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+  return Object.fromEntries(entries);
 }
 
 /**
@@ -80,6 +124,10 @@ export function importedRuns(text: string, fileName: string, firstColorIndex: nu
     if (badStep !== -1) throw new ResultsFileError(`${where}: step record ${badStep} lacks a numeric field (${numericStepFields.join(', ')}).`);
     const badEval = run.evals.findIndex((record) => !isNumberRecord(record, ['step', 'valPerplexity']));
     if (badEval !== -1) throw new ResultsFileError(`${where}: evaluation ${badEval} lacks a numeric step or valPerplexity.`);
+    const badGenres = run.evals.findIndex((record) => !hasValidGenreFields(record));
+    if (badGenres !== -1) {
+      throw new ResultsFileError(`${where}: evaluation ${badGenres} has an invalid perGenrePerplexity, worstGenre or worstGenrePerplexity.`);
+    }
     return {
       key: `import:${fileName}:${i}`,
       name: `${run.name} (${fileName})`,
@@ -89,6 +137,7 @@ export function importedRuns(text: string, fileName: string, firstColorIndex: nu
       group: `import:${fileName}`,
       imported: true,
       config,
+      genreNames: genreNamesOf((report as Partial<ExportedReport>).genreNames),
       steps: history as StepRecord[],
       evals: run.evals as EvalRecord[],
       ...(run.error ? { stopped: run.error } : {}),
@@ -98,7 +147,16 @@ export function importedRuns(text: string, fileName: string, firstColorIndex: nu
 
 /** Offers text as a file download. */
 export function downloadText(text: string, fileName: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+  downloadBlob(new Blob([text], { type }), fileName);
+}
+
+/** Offers bytes as a file download. */
+export function downloadBytes(bytes: Uint8Array<ArrayBuffer>, fileName: string, type = 'application/octet-stream'): void {
+  downloadBlob(new Blob([bytes], { type }), fileName);
+}
+
+function downloadBlob(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob);
   const anchor = document.createElement('a');
   anchor.href = url;
   anchor.download = fileName;

@@ -60,13 +60,29 @@ export function stepSeries(run: RunSeries, axis: XAxis, value: (record: StepReco
   return finitePoints(run.steps.map((record) => ({ x: stepX(record, axis), y: value(record) })));
 }
 
-export function validationPerplexity(run: RunSeries, axis: XAxis): Point[] {
+/** Points per evaluation of one run; evaluations without a numeric value are left out. */
+export function evalSeries(run: RunSeries, axis: XAxis, value: (record: EvalRecord) => number | null | undefined): Point[] {
   const points: Point[] = [];
   for (const record of run.evals) {
     const x = evalX(record, run.steps, axis);
-    if (x !== undefined) points.push({ x, y: record.valPerplexity });
+    const y = value(record);
+    if (x !== undefined && typeof y === 'number') points.push({ x, y });
   }
   return finitePoints(points);
+}
+
+export function validationPerplexity(run: RunSeries, axis: XAxis): Point[] {
+  return evalSeries(run, axis, (record) => record.valPerplexity);
+}
+
+/** Perplexity of the genre each evaluation found hardest: the run's worst case over genres. */
+export function worstGenrePerplexity(run: RunSeries, axis: XAxis): Point[] {
+  return evalSeries(run, axis, (record) => record.worstGenrePerplexity);
+}
+
+/** Returns the category name of a genre code from the run's genre names, else the code. */
+export function genreLabel(run: Pick<RunSeries, 'genreNames'>, genre: string): string {
+  return run.genreNames?.[genre] ?? genre;
 }
 
 export function selectedRatio(record: StepRecord): number {

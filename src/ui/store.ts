@@ -6,8 +6,8 @@
 import { create } from 'zustand';
 import type { MatmulBenchmark } from '../gpu/benchmark.ts';
 import type { AdapterSummary } from '../gpu/device.ts';
-import type { EvalRecord, ExperimentConfig, StepRecord, StrategyName } from '../train/types.ts';
-import type { LimitTable, ProgressStage, TokenInspection } from '../worker/protocol.ts';
+import type { EvalRecord, ExperimentConfig, RunSpec, StepRecord, StrategyName } from '../train/types.ts';
+import type { CheckpointCheck, LimitTable, ProgressStage, TokenInspection } from '../worker/protocol.ts';
 import { draftFromPreset, type Draft } from './config/draft.ts';
 
 export const X_AXES = ['step', 'tokens', 'flops', 'wallclock'] as const;
@@ -25,6 +25,10 @@ export interface RunSeries {
   imported: boolean;
   /** Configuration the run was trained with. */
   config: ExperimentConfig;
+  /** The run's full spec (options such as Ada-ESLM's bounds); absent for runs loaded from a results file. */
+  spec?: RunSpec;
+  /** Category name of each genre code of the run's corpus, where known. */
+  genreNames?: Record<string, string>;
   steps: StepRecord[];
   evals: EvalRecord[];
   stopped?: { step: number; message: string };
@@ -42,6 +46,8 @@ export interface ConfigSlice {
   linkNotes: string[];
   setDraft(draft: Draft): void;
   setUserFile(file: { name: string; text: string } | undefined, error?: string): void;
+  /** Stores the worker's check of checkpoint file `id`, made for set-up context `context`. */
+  setCheckpointCheck(id: number, context: string, check: CheckpointCheck): void;
 }
 
 export interface RunsSlice {
@@ -90,6 +96,8 @@ export interface UiSlice {
   inspection?: TokenInspection;
   inspectRun: number;
   samples: Record<number, SampleState>;
+  /** Outcome of the last "Save model" request. */
+  saveMessage?: { text: string; error: boolean };
   setXAxis(axis: XAxis): void;
 }
 
@@ -105,6 +113,12 @@ export const useAppStore = create<AppState>()((set) => ({
   cachedCorpora: {},
   setDraft: (draft) => set({ draft }),
   setUserFile: (file, error) => set({ userFile: file, userFileError: error }),
+  setCheckpointCheck: (id, context, check) => set((state) => ({
+    draft: {
+      ...state.draft,
+      runs: state.draft.runs.map((run) => (run.checkpoint?.id === id ? { ...run, checkpoint: { ...run.checkpoint, check, checkedFor: context } } : run)),
+    },
+  })),
 
   // runs
   live: [],

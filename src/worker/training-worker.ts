@@ -6,15 +6,16 @@ import type { BrownDocument } from '../data/brown.ts';
 import { CharTokenizer } from '../data/tokenizer.ts';
 import { benchmarkMatmul } from '../gpu/benchmark.ts';
 import { acquireDevice, LimitError, WebGpuUnavailableError, type GpuContext } from '../gpu/device.ts';
-import { PairedExperiment } from '../train/experiment.ts';
+import { PairedExperiment, type BatchInspection } from '../train/experiment.ts';
 import type { ExperimentConfig, StepRecord } from '../train/types.ts';
+import { checkCheckpointFile } from './checkpoint-check.ts';
 import { loadCorpus, prefetchDefaultCorpus } from './corpus.ts';
 import type { LimitTable, TokenInspection, WorkerCommand, WorkerEvent } from './protocol.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
-function post(event: WorkerEvent): void {
-  scope.postMessage(event);
+function post(event: WorkerEvent, transfer: Transferable[] = []): void {
+  scope.postMessage(event, transfer);
 }
 
 function errorMessage(error: unknown): string {
@@ -129,6 +130,15 @@ interface Session {
   pendingSteps: StepRecord[][];
   /** Runs whose early stop was already reported. */
   reportedErrors: Set<number>;
+  /**
+   * Whether the models' input, target and loss buffers still contain the last training
+   * batch. Evaluation and sampling run through the same buffers and overwrite them.
+   */
+  batchBuffersFresh: boolean;
+  /** An inspection is due but waits for a step whose buffers are fresh. */
+  inspectionDue: boolean;
+  /** Last inspection read back per run. */
+  inspections: (TokenInspection | undefined)[];
 }
 
 let session: Session | undefined;
@@ -154,23 +164,55 @@ function sendPendingSteps(s: Session): void {
   });
 }
 
-async function sendInspection(s: Session): Promise<void> {
-  const runIndex = Math.min(s.inspectRun, s.experiment.runs.length - 1);
-  if (s.experiment.completedSteps === 0) return;
-  const view = await exclusive(() => s.experiment.inspect(runIndex));
+/** Converts a run's inspected batch into the page's form: decoded tokens, scores and kept mask. */
+function toInspection(s: Session, runIndex: number, view: BatchInspection): TokenInspection {
   const scores = view.score === 'entropy' ? view.entropies : view.losses;
   const tokenizer = s.experiment.tokenizer;
-  const inspection: TokenInspection = {
+  const T = s.experiment.config.seqLen;
+  return {
     runIndex,
     step: view.step,
     score: view.score,
-    B: s.experiment.config.batchSize,
-    T: s.experiment.config.seqLen,
+    // The run's model rows: fewer than the batch for hierarchical ESLM, which keeps only some sequences.
+    B: view.targets.length / T,
+    T,
     tokens: Array.from(view.targets, (id) => tokenizer.decode([id])),
     scores: Array.from(scores),
     kept: Array.from(view.mask),
   };
-  post({ type: 'inspection', inspection });
+}
+
+/**
+ * Reads every run's last training batch in one GPU task, so a sample queued after it
+ * cannot overwrite the buffers halfway, and switching runs later shows the same step.
+ */
+async function captureInspections(s: Session): Promise<void> {
+  const views = await exclusive(async () => {
+    const read: BatchInspection[] = [];
+    for (let i = 0; i < s.experiment.runs.length; i++) read.push(await s.experiment.inspect(i));
+    return read;
+  });
+  s.inspections = views.map((view, i) => toInspection(s, i, view));
+}
+
+/**
+ * Sends the selected run's last training batch. The batch is read back only while the
+ * models' buffers still contain it (see Session.batchBuffersFresh). Otherwise the copy
+ * read after an earlier step is sent, or nothing when there is none.
+ */
+async function sendInspection(s: Session): Promise<void> {
+  if (s.experiment.completedSteps === 0) return;
+  if (s.batchBuffersFresh) await captureInspections(s);
+  const runIndex = Math.min(s.inspectRun, s.experiment.runs.length - 1);
+  const inspection = s.inspections[runIndex];
+  if (inspection) post({ type: 'inspection', inspection });
+}
+
+/** Returns whether the step just completed ended with an evaluation, by the schedule of PairedExperiment.trainStep. */
+function evaluatedAfterStep(s: Session): boolean {
+  const { evalEvery, steps } = s.experiment.config;
+  const completed = s.experiment.completedSteps;
+  return completed === steps || (evalEvery > 0 && completed % evalEvery === 0);
 }
 
 async function finish(s: Session, stoppedByUser: boolean): Promise<void> {
@@ -186,8 +228,13 @@ async function trainLoop(s: Session): Promise<void> {
   try {
     while (s.state === 'running' && !s.experiment.finished) {
       await exclusive(() => s.experiment.trainStep());
+      s.batchBuffersFresh = !evaluatedAfterStep(s);
       sendPendingSteps(s);
-      if (s.experiment.completedSteps % s.inspectEvery === 0) await sendInspection(s);
+      if (s.experiment.completedSteps % s.inspectEvery === 0) s.inspectionDue = true;
+      if (s.inspectionDue && s.batchBuffersFresh) {
+        s.inspectionDue = false;
+        await sendInspection(s);
+      }
       await yieldToEvents();
     }
   } catch (error) {
@@ -205,6 +252,13 @@ async function trainLoop(s: Session): Promise<void> {
     return;
   }
   await finish(s, s.state === 'stopped');
+}
+
+/** Maps each genre code to its category name, taken from the genre's first document. */
+function genreNames(documents: readonly BrownDocument[]): Record<string, string> {
+  const names: Record<string, string> = {};
+  for (const doc of documents) names[doc.genre] ??= doc.category;
+  return names;
 }
 
 async function start(command: Extract<WorkerCommand, { type: 'start' }>): Promise<void> {
@@ -254,7 +308,7 @@ async function start(command: Extract<WorkerCommand, { type: 'start' }>): Promis
           post({ type: 'progress', stage: 'compile', label: `First evaluation: ${evaluated} of ${runCount} runs`, fraction: (evaluated + 1) / (runCount + 1) });
         }
       },
-    }, { documents, gpu: context }));
+    }, { documents, gpu: context, checkpoints: command.checkpoints }));
   } finally {
     const validation = await device.popErrorScope();
     const outOfMemory = await device.popErrorScope();
@@ -274,6 +328,9 @@ async function start(command: Extract<WorkerCommand, { type: 'start' }>): Promis
     loopActive: false,
     pendingSteps,
     reportedErrors: new Set(),
+    batchBuffersFresh: false,
+    inspectionDue: false,
+    inspections: [],
   };
   session = s;
   post({
@@ -282,6 +339,7 @@ async function start(command: Extract<WorkerCommand, { type: 'start' }>): Promis
     parameterCount: experiment.report().parameterCount,
     totalSteps: command.config.steps,
     M: command.config.batchSize * command.config.seqLen,
+    genreNames: genreNames(documents),
   });
   post({ type: 'progress', stage: 'compile', label: 'Compiling shaders (first evaluation)', fraction: 1 / (runCount + 1) });
   await exclusive(() => experiment.evaluateAll());
@@ -289,6 +347,34 @@ async function start(command: Extract<WorkerCommand, { type: 'start' }>): Promis
   if (s !== session || s.state !== 'running') return;
   post({ type: 'state', state: 'running' });
   void trainLoop(s);
+}
+
+async function saveCheckpoints(s: Session | undefined, requestId: number): Promise<void> {
+  if (!s) {
+    post({ type: 'checkpoints-error', requestId, message: 'no model to save: start training first' });
+    return;
+  }
+  try {
+    // Between steps, like every other GPU task.
+    const files = await exclusive(() => s.experiment.saveCheckpoints());
+    post({ type: 'checkpoints', requestId, files }, Object.values(files).map((bytes) => bytes.buffer as ArrayBuffer));
+  } catch (error) {
+    post({ type: 'checkpoints-error', requestId, message: `saving the models failed: ${errorMessage(error)}` });
+  }
+}
+
+async function checkCheckpoint(command: Extract<WorkerCommand, { type: 'check-checkpoint' }>): Promise<void> {
+  let documents: BrownDocument[] | undefined;
+  if (command.corpus) {
+    try {
+      documents = await loadCorpus(command.corpus, () => {});
+    } catch (error) {
+      // The file is still checked; the vocabulary is compared again when training starts.
+      post({ type: 'log', line: `loading the corpus to check "${command.fileName}" failed: ${errorMessage(error)}` });
+    }
+  }
+  const check = checkCheckpointFile(command.bytes, command.fileName, command.tokenizer, documents);
+  post({ type: 'checkpoint-checked', id: command.id, context: command.context, check });
 }
 
 async function handle(command: WorkerCommand): Promise<void> {
@@ -329,6 +415,11 @@ async function handle(command: WorkerCommand): Promise<void> {
         return;
       }
       try {
+        // Read the batches before sampling overwrites them, so the token view can still show them.
+        if (s.batchBuffersFresh) {
+          s.batchBuffersFresh = false;
+          await captureInspections(s);
+        }
         const text = await exclusive(() => s.experiment.sample(command.runIndex, command.request.prompt, command.request));
         post({ type: 'sample', requestId: command.requestId, runIndex: command.runIndex, text });
       } catch (error) {
@@ -345,6 +436,10 @@ async function handle(command: WorkerCommand): Promise<void> {
       sendPendingSteps(s);
       post({ type: 'report', report: s.experiment.report() });
       return;
+    case 'save-checkpoints':
+      return saveCheckpoints(s, command.requestId);
+    case 'check-checkpoint':
+      return checkCheckpoint(command);
   }
 }
 

@@ -1,11 +1,12 @@
 // Live charts of every run on shared axes. Each chart reads the store's run series
-// (updated a few times a second by WorkerClient) and tags its container with the
-// number of points drawn per run, which the end-to-end tests read.
+// (updated a few times a second by WorkerClient) and tags each legend entry with the
+// number of points drawn per run and the last value, which the end-to-end tests read.
 
 import { memo, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis as RechartsXAxis, YAxis } from 'recharts';
 import {
-  flopsSaved, selectedRatio, stepSeries, thinPoints, tokensPerSecond, validationPerplexity, X_AXIS_LABELS, type ChartSeries,
+  flopsSaved, genreLabel, selectedRatio, stepSeries, thinPoints, tokensPerSecond, validationPerplexity, worstGenrePerplexity, X_AXIS_LABELS,
+  type ChartSeries,
 } from '../series.ts';
 import { useAppStore, X_AXES, type RunSeries, type XAxis } from '../store.ts';
 
@@ -58,7 +59,7 @@ const MetricChart = memo(function MetricChart({ id, title, help, xAxis, series, 
       </div>
       <ul className="legend">
         {series.map((s) => (
-          <li key={s.key} data-series={s.name} data-points={s.points.length}>
+          <li key={s.key} data-series={s.name} data-points={s.points.length} data-last-y={s.points.at(-1)?.y}>
             <span className="swatch" style={{ background: s.color, opacity: s.dashed ? 0.6 : 1 }} />
             {s.name}
             {s.latest !== undefined && <span className="latest" data-latest>{s.latest}</span>}
@@ -100,7 +101,18 @@ export function Charts() {
       const latest = last ? `${last.keptTokens}/${last.totalTokens} = ${selectedRatio(last).toFixed(4)}` : undefined;
       return series(run, stepSeries(run, xAxis, selectedRatio), latest);
     });
-    const alpha = runs.map((run) => series(run, stepSeries(run, xAxis, (r) => r.alpha), lastOf(run.steps)?.alpha.toString()));
+    const worst = runs.map((run) => {
+      const last = lastOf(run.evals);
+      const latest = last && typeof last.worstGenrePerplexity === 'number'
+        ? `${genreLabel(run, last.worstGenre)} ${last.worstGenrePerplexity.toFixed(3)}`
+        : undefined;
+      return series(run, worstGenrePerplexity(run, xAxis), latest);
+    });
+    // Each step's own α: constant for most strategies, adapted by Ada-ESLM.
+    const alpha = runs.map((run) => {
+      const last = lastOf(run.steps);
+      return series(run, stepSeries(run, xAxis, (r) => r.alpha), last && Number(last.alpha.toFixed(4)).toString());
+    });
     const saved: ChartSeries[] = [];
     for (const run of runs) {
       const clm = clms.get(run.group);
@@ -114,7 +126,7 @@ export function Charts() {
       const points = stepSeries(run, xAxis, tokensPerSecond);
       return series(run, points, lastOf(points) && `${Math.round(lastOf(points)!.y).toLocaleString()} tok/s`);
     });
-    return { loss, perplexity, ratio, alpha, saved, speed };
+    return { loss, perplexity, worst, ratio, alpha, saved, speed };
   }, [live, imported, xAxis]);
 
   return (
@@ -133,10 +145,12 @@ export function Charts() {
           help="Mean cross-entropy over all M tokens of each batch, so runs are comparable whatever they kept." />
         <MetricChart id="val-perplexity" title="Validation perplexity" xAxis={xAxis} series={charts.perplexity}
           help="exp(mean loss) on held-out documents, every token counted." />
+        <MetricChart id="worst-genre" title="Worst-genre validation perplexity" xAxis={xAxis} series={charts.worst}
+          help="Validation perplexity of the genre with the highest perplexity at each evaluation: the distributional worst case that ESLM claims to improve." />
         <MetricChart id="selected-ratio" title="Selected-token ratio" xAxis={xAxis} series={charts.ratio} yDomain={[0, 1]}
           help="k/M: share of tokens that receive the backward pass. 1 for CLM, about 1 − α for ESLM." />
         <MetricChart id="alpha" title="α over time" xAxis={xAxis} series={charts.alpha} yDomain={[0, 1]}
-          help="Confidence level of each run; constant unless a strategy changes it." />
+          help="Confidence level α of each step: constant for most strategies, adapted within [α min, α max] by Ada-ESLM." />
         <MetricChart id="flops-saved" title="FLOPs saved against CLM" xAxis={xAxis} series={charts.saved}
           empty="Needs a CLM run in the same experiment."
           help="1 − cumulative FLOPs / CLM's at the same step: executed (kernels run, solid) and nominal (2N forward + 4N backward on kept tokens, dashed)." />

@@ -4,7 +4,8 @@
 import { useState } from 'react';
 import type { ValidDraft } from '../config/draft.ts';
 import type { WorkerClient } from '../client.ts';
-import { downloadText, importedRuns, reportToCsv, ResultsFileError } from '../results-file.ts';
+import { downloadText, exportedReport, importedRuns, reportToCsv, ResultsFileError } from '../results-file.ts';
+import { saveModels } from '../save-models.ts';
 import { useAppStore, type ProgressState } from '../store.ts';
 import type { CorpusSource } from '../../worker/protocol.ts';
 
@@ -21,12 +22,13 @@ function ProgressBar({ state }: { state: ProgressState }) {
   );
 }
 
-export function Controls({ client, valid, corpusSource }: { client: WorkerClient; valid?: ValidDraft; corpusSource?: CorpusSource }) {
+export function Controls({ client, valid, pending, corpusSource }: { client: WorkerClient; valid?: ValidDraft; pending: string[]; corpusSource?: CorpusSource }) {
   const phase = useAppStore((s) => s.phase);
   const progress = useAppStore((s) => s.progress);
   const error = useAppStore((s) => s.error);
   const live = useAppStore((s) => s.live);
   const imported = useAppStore((s) => s.imported);
+  const saveMessage = useAppStore((s) => s.saveMessage);
   const deviceReady = useAppStore((s) => s.deviceStatus === 'ready' || s.deviceStatus === 'lost');
   const [fileMessage, setFileMessage] = useState<string>();
   const [copied, setCopied] = useState(false);
@@ -35,7 +37,7 @@ export function Controls({ client, valid, corpusSource }: { client: WorkerClient
   const canStart = !busy && valid !== undefined && corpusSource !== undefined && deviceReady;
 
   const exportAs = async (format: 'json' | 'csv') => {
-    const report = await client.exportReport();
+    const report = exportedReport(await client.exportReport(), live[0]?.genreNames ?? {});
     const stamp = report.createdAt.replaceAll(':', '-').slice(0, 19);
     if (format === 'json') downloadText(`${JSON.stringify(report, null, 2)}\n`, `eslm-results-${stamp}.json`, 'application/json');
     else downloadText(reportToCsv(report), `eslm-results-${stamp}.csv`, 'text/csv');
@@ -66,7 +68,7 @@ export function Controls({ client, valid, corpusSource }: { client: WorkerClient
     <section className="controls" aria-label="Controls">
       <div className="buttons">
         <button type="button" className="primary" disabled={!canStart}
-          onClick={() => valid && corpusSource && client.start(valid.config, valid.runs, corpusSource)}>Start</button>
+          onClick={() => valid && corpusSource && client.start(valid.config, valid.runs, corpusSource, valid.checkpoints)}>Start</button>
         <button type="button" disabled={phase !== 'running'} onClick={() => client.pause()}>Pause</button>
         <button type="button" disabled={phase !== 'paused'} onClick={() => client.resume()}>Resume</button>
         <button type="button" disabled={phase !== 'running' && phase !== 'paused'} onClick={() => client.stop()}>Stop</button>
@@ -75,13 +77,17 @@ export function Controls({ client, valid, corpusSource }: { client: WorkerClient
         <button type="button" onClick={() => void copyLink()} title="The page address contains the whole set-up">{copied ? 'Link copied' : 'Copy link to this set-up'}</button>
         <button type="button" disabled={live.length === 0 || phase === 'preparing'} onClick={() => void exportAs('json')}>Export JSON</button>
         <button type="button" disabled={live.length === 0 || phase === 'preparing'} onClick={() => void exportAs('csv')}>Export CSV</button>
+        <button type="button" disabled={live.length === 0 || phase === 'preparing'} onClick={() => void saveModels(client)}
+          title="Each run's current model as <run>.safetensors, loadable as a Rho-1 reference or ESLM-KD teacher">Save all models</button>
         <label className="file-button">
           Load results (JSON)
           <input type="file" accept=".json,application/json" data-testid="load-results" onChange={(event) => void loadResults(event.target.files?.[0])} />
         </label>
         {imported.length > 0 && <button type="button" onClick={() => useAppStore.getState().clearImported()}>Remove loaded runs</button>}
       </div>
-      {!valid && !busy && <p className="hint">Fix the fields marked in the set-up to start.</p>}
+      {!valid && !busy && pending.length === 0 && <p className="hint">Fix the fields marked in the set-up to start.</p>}
+      {!valid && !busy && pending.length > 0 && <p className="hint">{pending.join(' ')}</p>}
+      {saveMessage && <p className={saveMessage.error ? 'error' : 'note'} role="status" data-testid="save-message">{saveMessage.text}</p>}
       {fileMessage && <p className="note" role="status" data-testid="results-file-message">{fileMessage}</p>}
       {error && <p className="error" role="alert" data-testid="run-error">{error}</p>}
       {phase === 'preparing' && (

@@ -44,19 +44,29 @@ export function Explainer() {
         <li><strong>Rho-1</strong> ranks tokens by excess loss ℓ<sub>θ</sub> − ℓ<sub>ref</sub> over a frozen reference model.</li>
         <li>
           <strong>ESLM-KD</strong> trains the kept tokens on (1 − λ)·CE + λ·τ²·KL(p<sub>teacher</sub><sup>τ</sup> ‖ p<sub>student</sub><sup>τ</sup>) from a frozen teacher.
-          Rho-1 and ESLM-KD need a saved model: train one with <code>npm run train -- --save-checkpoints DIR</code>.
+          Rho-1 and ESLM-KD need a saved model of the same tokenizer and corpus: train a run, press <strong>Save model</strong> in the runs table,
+          and load the downloaded <code>.safetensors</code> file in the strategy's row (or save one with <code>npm run train -- --save-checkpoints DIR</code>).
+          A shared link cannot carry the file, so it must be loaded again.
         </li>
       </ul>
+      <p>
+        <strong>Micro-batches</strong> split each batch for the backward pass (masked gradient accumulation): the whole batch is scored first and
+        its k tokens are selected once, so the gradient matches that of the batch in one piece within float tolerance, at a lower memory peak.
+      </p>
       <h3>Reading the charts</h3>
       <ul>
         <li><strong>Training loss</strong> is over all tokens, so CLM and ESLM are compared on the same quantity.</li>
         <li><strong>Validation perplexity</strong> is on held-out documents, all tokens counted: the number to compare for quality.</li>
+        <li>
+          <strong>Worst-genre validation perplexity</strong> is the perplexity of the hardest Brown genre at each evaluation, and the table
+          below the charts lists every genre. ESLM claims robustness across distributions: if it holds, its worst genre improves at least as much as its average.
+        </li>
         <li><strong>Selected-token ratio</strong> is k/M: 1 for CLM, ⌈(1 − α)·M⌉/M for ESLM.</li>
-        <li><strong>α over time</strong> is constant for these strategies; adaptive strategies would move it.</li>
+        <li><strong>α over time</strong> plots each step's α: constant for most strategies, moved within [α<sub>min</sub>, α<sub>max</sub>] by Ada-ESLM.</li>
         <li><strong>FLOPs saved</strong>: executed counts the kernels really run (selection skips the cross-entropy and LM-head backward of dropped rows, which dominates with a large vocabulary); nominal uses the usual 2N forward plus 4N backward per kept token. Both are relative to the CLM run at the same step.</li>
         <li><strong>Tokens per second</strong> is the throughput of each step on this GPU.</li>
         <li>Switch the x-axis to <strong>cumulative executed FLOPs</strong> to read off whether a run reaches the same perplexity for less compute.</li>
-        <li>In the <strong>token view</strong>, darker tokens scored higher; outlined tokens were kept. The histogram marks VaR (dashed) and CVaR (solid).</li>
+        <li>In the <strong>token view</strong>, darker tokens scored higher; outlined tokens were kept. The histogram marks VaR (dashed) and CVaR (solid), except for Random, which keeps tokens without a score, and Rho-1, which selects by excess loss rather than the loss shown.</li>
       </ul>
     </section>
   );

@@ -5,9 +5,11 @@ import { useState, type DragEvent, type ReactNode } from 'react';
 import { PRESET_NAMES } from '../../train/presets.ts';
 import { LR_SCHEDULES, STRATEGIES, TOKENIZERS } from '../../train/types.ts';
 import { decodeUserText, userTextShortfall, UserTextError } from '../../data/user-text.ts';
-import { draftFromPreset, isPresetName, type CorpusChoice, type Draft, type DraftErrors, type NumericField } from '../config/draft.ts';
+import {
+  draftFromPreset, isPresetName, withStrategyOptions, type CorpusChoice, type Draft, type DraftErrors, type DraftRun, type NumericField,
+} from '../config/draft.ts';
 import { useAppStore } from '../store.ts';
-import { STRATEGY_INFO } from '../strategies.ts';
+import { RUN_OPTION_INFO, STRATEGY_INFO, strategyInfo } from '../strategies.ts';
 
 const CORPUS_LABELS: Record<CorpusChoice, string> = {
   brown: 'Brown corpus (500 documents, 15 genres)',
@@ -55,7 +57,75 @@ async function readUserFile(file: File, seqLen: number): Promise<{ name: string;
   }
 }
 
-export function SetupPanel(props: { errors: DraftErrors; locked: boolean }) {
+/** Ids of chosen checkpoint files, unique for the page's life. */
+let nextCheckpointFileId = 1;
+
+/** Renders one strategy row: strategy, α, the strategy's options and, for Rho-1 and ESLM-KD, the model file. */
+function RunRow(props: {
+  run: DraftRun;
+  index: number;
+  errors: DraftErrors;
+  pending: Record<string, string>;
+  locked: boolean;
+  onChange: (run: DraftRun) => void;
+  onRemove: () => void;
+}) {
+  const { run, index: i, errors, pending, locked, onChange } = props;
+  const info = strategyInfo(run.strategy);
+  let alphaHint: string | undefined;
+  if (info?.usesAlpha) alphaHint = `score: ${info.score}`;
+  else if (info) alphaHint = 'keeps every token';
+
+  const chooseCheckpoint = async (file: File | undefined) => {
+    if (!file) return;
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    onChange({ ...run, checkpoint: { id: nextCheckpointFileId++, fileName: file.name, bytes } });
+  };
+  const checkpointKey = `runs.${i}.checkpoint`;
+  const check = run.checkpoint?.check;
+  const checkpointHint = pending[checkpointKey] ?? (check?.ok ? `"${run.checkpoint!.fileName}": ${check.summary}` : undefined);
+
+  return (
+    <div className="run" data-run-row={i}>
+      <div className="run-row">
+        <Field id={`field-runs-${i}-strategy`} label={`Run ${i + 1}`} error={errors[`runs.${i}.strategy`]}>
+          <select id={`field-runs-${i}-strategy`} value={run.strategy}
+            onChange={(event) => onChange(withStrategyOptions({ ...run, strategy: event.target.value }))}>
+            {STRATEGIES.map((name) => <option key={name} value={name}>{STRATEGY_INFO[name].label}</option>)}
+            {!info && <option value={run.strategy}>{run.strategy} (unknown)</option>}
+          </select>
+        </Field>
+        <Field id={`field-runs-${i}-alpha`} label="α" error={errors[`runs.${i}.alpha`]} hint={alphaHint}>
+          <input id={`field-runs-${i}-alpha`} inputMode="decimal" value={run.alpha} disabled={locked || (info !== undefined && !info.usesAlpha)}
+            onChange={(event) => onChange({ ...run, alpha: event.target.value })} />
+        </Field>
+        <button type="button" className="remove" aria-label={`Remove run ${i + 1}`} onClick={props.onRemove}>×</button>
+      </div>
+      {info && info.options.length > 0 && (
+        <div className="grid run-options">
+          {info.options.map((field) => {
+            const id = `field-runs-${i}-${field}`;
+            return (
+              <Field key={field} id={id} label={RUN_OPTION_INFO[field].label} error={errors[`runs.${i}.${field}`]} hint={RUN_OPTION_INFO[field].hint}>
+                <input id={id} inputMode="decimal" value={run[field] ?? ''} disabled={locked}
+                  onChange={(event) => onChange({ ...run, [field]: event.target.value })} />
+              </Field>
+            );
+          })}
+        </div>
+      )}
+      {info?.frozenModel && (
+        <Field id={`field-runs-${i}-checkpoint`} label={`${info.frozenModel === 'reference' ? 'Reference' : 'Teacher'} model (.safetensors)`}
+          error={errors[checkpointKey]} hint={checkpointHint}>
+          <input id={`field-runs-${i}-checkpoint`} type="file" accept=".safetensors" data-testid={`checkpoint-file-${i}`} disabled={locked}
+            onChange={(event) => void chooseCheckpoint(event.target.files?.[0])} />
+        </Field>
+      )}
+    </div>
+  );
+}
+
+export function SetupPanel(props: { errors: DraftErrors; pending: Record<string, string>; locked: boolean }) {
   const draft = useAppStore((s) => s.draft);
   const setDraft = useAppStore((s) => s.setDraft);
   const userFile = useAppStore((s) => s.userFile);
@@ -154,36 +224,19 @@ export function SetupPanel(props: { errors: DraftErrors; locked: boolean }) {
           <NumberField field="evalEvery" label="Evaluate every (steps)" hint="0: at start and end only" draft={draft} errors={errors} disabled={locked} onChange={updateNumber} />
           <NumberField field="evalWindowsPerGenre" label="Validation windows per genre" draft={draft} errors={errors} disabled={locked} onChange={updateNumber} />
           <NumberField field="metricsEvery" label="Metrics every (steps)" draft={draft} errors={errors} disabled={locked} onChange={updateNumber} />
+          <NumberField field="microBatches" label="Micro-batches" hint="splits B for the backward; selection stays over the whole batch"
+            draft={draft} errors={errors} disabled={locked} onChange={updateNumber} />
         </div>
       </fieldset>
 
       <fieldset disabled={locked}>
         <legend>Strategies</legend>
         {errors.runs && <small className="error" role="alert" data-error-for="runs">{errors.runs}</small>}
-        {draft.runs.map((run, i) => {
-          const info = STRATEGY_INFO[run.strategy as keyof typeof STRATEGY_INFO];
-          let alphaHint: string | undefined;
-          if (info?.usesAlpha) alphaHint = `score: ${info.score}`;
-          else if (info) alphaHint = 'keeps every token';
-          return (
-            <div className="run-row" key={i} data-run-row={i}>
-              <Field id={`field-runs-${i}-strategy`} label={`Run ${i + 1}`} error={errors[`runs.${i}.strategy`]}>
-                <select id={`field-runs-${i}-strategy`} value={run.strategy}
-                  onChange={(event) => update({ runs: draft.runs.map((r, j) => (j === i ? { ...r, strategy: event.target.value } : r)) })}>
-                  {STRATEGIES.map((name) => <option key={name} value={name}>{STRATEGY_INFO[name].label}</option>)}
-                  {!info && <option value={run.strategy}>{run.strategy} (unknown)</option>}
-                </select>
-              </Field>
-              <Field id={`field-runs-${i}-alpha`} label="α" error={errors[`runs.${i}.alpha`]}
-                hint={alphaHint}>
-                <input id={`field-runs-${i}-alpha`} inputMode="decimal" value={run.alpha} disabled={locked || (info !== undefined && !info.usesAlpha)}
-                  onChange={(event) => update({ runs: draft.runs.map((r, j) => (j === i ? { ...r, alpha: event.target.value } : r)) })} />
-              </Field>
-              <button type="button" className="remove" aria-label={`Remove run ${i + 1}`}
-                onClick={() => update({ runs: draft.runs.filter((_, j) => j !== i) })}>×</button>
-            </div>
-          );
-        })}
+        {draft.runs.map((run, i) => (
+          <RunRow key={i} run={run} index={i} errors={errors} pending={props.pending} locked={locked}
+            onChange={(changed) => update({ runs: draft.runs.map((r, j) => (j === i ? changed : r)) })}
+            onRemove={() => update({ runs: draft.runs.filter((_, j) => j !== i) })} />
+        ))}
         <button type="button" onClick={() => update({ runs: [...draft.runs, { strategy: 'eslm-entropy', alpha: '0.5' }] })}>Add a run</button>
       </fieldset>
     </form>

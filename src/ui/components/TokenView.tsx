@@ -1,11 +1,14 @@
 // The last inspected batch of one run: each target token coloured by its score, the
 // kept tokens outlined, and a histogram of the scores with the VaR threshold (smallest
-// kept score) and the CVaR (mean kept score).
+// kept score) and the CVaR (mean kept score). Random and Rho-1 runs do not select by
+// the score shown, so their histogram has no VaR or CVaR line.
 
 import { useMemo } from 'react';
+import type { StrategyName } from '../../train/types.ts';
 import type { TokenInspection } from '../../worker/protocol.ts';
 import type { WorkerClient } from '../client.ts';
 import { useAppStore } from '../store.ts';
+import { STRATEGY_INFO } from '../strategies.ts';
 
 const HISTOGRAM_BINS = 40;
 
@@ -45,7 +48,23 @@ function visibleText(token: string): string {
   return token.replaceAll('\n', '↵').replaceAll('\t', '⇥');
 }
 
-function Histogram({ view, summary }: { view: TokenInspection; summary: Summary }) {
+/**
+ * Returns the reason the shown score has no VaR line for a strategy, or undefined when
+ * the strategy kept its tokens by that score.
+ */
+function noThresholdReason(strategy: StrategyName | undefined, score: string): string | undefined {
+  if (!strategy) return undefined;
+  const info = STRATEGY_INFO[strategy];
+  if (info.score === 'uniform') {
+    return `${info.label} keeps tokens drawn uniformly at random, not by score, so it has no VaR threshold (its step records carry none): kept tokens are spread over the whole histogram.`;
+  }
+  if (info.score === 'excess loss') {
+    return `${info.label} keeps the tokens with the largest excess loss over its reference model, not the largest ${score}, so no VaR line is drawn on this ${score} histogram.`;
+  }
+  return undefined;
+}
+
+function Histogram({ view, summary, showThreshold }: { view: TokenInspection; summary: Summary; showThreshold: boolean }) {
   const width = 420;
   const height = 120;
   const top = summary.maxScore > 0 ? summary.maxScore : 1;
@@ -60,8 +79,11 @@ function Histogram({ view, summary }: { view: TokenInspection; summary: Summary 
   const xOf = (score: number) => (score / top) * width;
   const plotHeight = height - 16;
   return (
-    <svg className="histogram" viewBox={`0 0 ${width} ${height}`} role="img" data-var={summary.valueAtRisk} data-cvar={summary.conditionalValueAtRisk}
-      aria-label={`Histogram of ${view.score} scores with VaR ${summary.valueAtRisk.toFixed(3)} and CVaR ${summary.conditionalValueAtRisk.toFixed(3)}`}>
+    <svg className="histogram" viewBox={`0 0 ${width} ${height}`} role="img"
+      data-var={showThreshold ? summary.valueAtRisk : undefined} data-cvar={showThreshold ? summary.conditionalValueAtRisk : undefined}
+      aria-label={showThreshold
+        ? `Histogram of ${view.score} scores with VaR ${summary.valueAtRisk.toFixed(3)} and CVaR ${summary.conditionalValueAtRisk.toFixed(3)}`
+        : `Histogram of ${view.score} scores of kept and dropped tokens, without a VaR threshold`}>
       {bins.map((bin, i) => {
         const keptHeight = (bin.kept / tallest) * plotHeight;
         const droppedHeight = (bin.dropped / tallest) * plotHeight;
@@ -72,14 +94,14 @@ function Histogram({ view, summary }: { view: TokenInspection; summary: Summary 
           </g>
         );
       })}
-      {Number.isFinite(summary.valueAtRisk) && (
-        <g>
+      {showThreshold && Number.isFinite(summary.valueAtRisk) && (
+        <g data-line="var">
           <line x1={xOf(summary.valueAtRisk)} x2={xOf(summary.valueAtRisk)} y1={0} y2={plotHeight} stroke="#c00" strokeDasharray="4 3" strokeWidth={1.5} />
           <text x={xOf(summary.valueAtRisk) + 3} y={10} fontSize={10} fill="#c00">VaR</text>
         </g>
       )}
-      {Number.isFinite(summary.conditionalValueAtRisk) && (
-        <g>
+      {showThreshold && Number.isFinite(summary.conditionalValueAtRisk) && (
+        <g data-line="cvar">
           <line x1={xOf(summary.conditionalValueAtRisk)} x2={xOf(summary.conditionalValueAtRisk)} y1={0} y2={plotHeight} stroke="#205" strokeWidth={1.5} />
           <text x={xOf(summary.conditionalValueAtRisk) + 3} y={22} fontSize={10} fill="#205">CVaR</text>
         </g>
@@ -95,6 +117,8 @@ export function TokenView({ client }: { client: WorkerClient }) {
   const live = useAppStore((s) => s.live);
   const inspectRun = useAppStore((s) => s.inspectRun);
   const summary = useMemo(() => (view ? summarize(view) : undefined), [view]);
+  const strategy = view ? live[view.runIndex]?.strategy : undefined;
+  const reason = view ? noThresholdReason(strategy, view.score) : undefined;
 
   return (
     <section className="token-view" aria-label="Token view">
@@ -111,11 +135,15 @@ export function TokenView({ client }: { client: WorkerClient }) {
       ) : (
         <>
           <p className="token-summary" data-kept-count={summary.kept} data-total={summary.total} data-step={view.step}>
-            {live[view.runIndex]?.name ?? `run ${view.runIndex}`}, step {view.step}: scored by {view.score};
-            {' '}kept <strong>{summary.kept}</strong> of {summary.total} tokens; VaR (smallest kept score) {summary.valueAtRisk.toFixed(3)},
-            {' '}CVaR (mean kept score) {summary.conditionalValueAtRisk.toFixed(3)}. Outlined tokens were kept; hover a token for its score.
+            {live[view.runIndex]?.name ?? `run ${view.runIndex}`}, step {view.step}: coloured by {view.score};
+            {' '}kept <strong>{summary.kept}</strong> of {summary.total} tokens;
+            {reason
+              ? ` mean ${view.score} of the kept tokens ${summary.conditionalValueAtRisk.toFixed(3)}.`
+              : ` VaR (smallest kept score) ${summary.valueAtRisk.toFixed(3)}, CVaR (mean kept score) ${summary.conditionalValueAtRisk.toFixed(3)}.`}
+            {' '}Outlined tokens were kept; hover a token for its score.
           </p>
-          <Histogram view={view} summary={summary} />
+          {reason && <p className="note" data-testid="no-threshold">{reason}</p>}
+          <Histogram view={view} summary={summary} showThreshold={!reason} />
           <div className="tokens">
             {Array.from({ length: view.B }, (_, b) => (
               <p key={b} className="token-row">

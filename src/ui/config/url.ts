@@ -1,7 +1,22 @@
 // The whole set-up in the page's query string, so a link reproduces it. Decoding keeps
 // every value as text: the form validates it like a typed value and shows the message.
+// Checkpoint files are the one part a link cannot carry.
 
-import { DEFAULT_RUNS, draftFromPreset, isPresetName, NUMERIC_FIELDS, type Draft, type DraftRun } from './draft.ts';
+import { RUN_OPTION_FIELDS, strategyInfo, type RunOptionField } from '../strategies.ts';
+import { DEFAULT_RUNS, draftFromPreset, isPresetName, NUMERIC_FIELDS, withStrategyOptions, type Draft, type DraftRun } from './draft.ts';
+
+/**
+ * Formats one run as `strategy:alpha`, followed by `:option=value` for each option of
+ * its strategy, e.g. `ada-eslm:0.5:alphaMin=0.2:alphaMax=0.8`.
+ */
+function runToText(run: DraftRun): string {
+  const parts = [run.strategy, run.alpha];
+  for (const field of strategyInfo(run.strategy)?.options ?? []) {
+    const value = run[field];
+    if (value !== undefined) parts.push(`${field}=${value}`);
+  }
+  return parts.join(':');
+}
 
 /** Query string of a draft, e.g. `preset=tiny&corpus=brown&…&runs=clm:0,eslm-loss:0.5`. */
 export function draftToQuery(draft: Draft): string {
@@ -11,14 +26,14 @@ export function draftToQuery(draft: Draft): string {
   params.set('tokenizer', draft.tokenizer);
   params.set('schedule', draft.schedule);
   for (const field of NUMERIC_FIELDS) params.set(field, draft[field]);
-  params.set('runs', draft.runs.map((run) => `${run.strategy}:${run.alpha}`).join(','));
+  params.set('runs', draft.runs.map(runToText).join(','));
   return params.toString();
 }
 
 /**
  * Reads a draft from a query string: the named preset (tiny when absent or unknown)
  * overlaid with every field present. Returns null when the query names no field, and
- * notes for parameters it could not place.
+ * notes for parameters it could not place and for model files the user must load again.
  */
 export function draftFromQuery(query: string): { draft: Draft; notes: string[] } | null {
   const params = new URLSearchParams(query);
@@ -41,19 +56,37 @@ export function draftFromQuery(query: string): { draft: Draft; notes: string[] }
     if (value !== null) draft[field] = value;
   }
   const runs = params.get('runs');
-  if (runs !== null) draft.runs = parseRuns(runs);
+  if (runs !== null) draft.runs = parseRuns(runs, notes);
   else draft.runs = DEFAULT_RUNS.map((run) => ({ ...run }));
   for (const key of params.keys()) {
     if (!known.includes(key)) notes.push(`The link's parameter "${key}" is not a set-up field and was ignored.`);
   }
+  draft.runs.forEach((run, i) => {
+    const info = strategyInfo(run.strategy);
+    if (info?.frozenModel) {
+      notes.push(`Run ${i + 1} (${info.label}) needs its ${info.frozenModel} model file, which a link cannot carry: load the .safetensors file again in that run's row.`);
+    }
+  });
   return { draft, notes };
 }
 
-function parseRuns(text: string): DraftRun[] {
+function parseRuns(text: string, notes: string[]): DraftRun[] {
   if (text.trim() === '') return [];
-  return text.split(',').map((item) => {
-    const colon = item.indexOf(':');
-    if (colon === -1) return { strategy: item.trim(), alpha: '0' };
-    return { strategy: item.slice(0, colon).trim(), alpha: item.slice(colon + 1).trim() };
+  return text.split(',').map((item, i) => {
+    const [strategy = '', alpha = '0', ...options] = item.split(':').map((part) => part.trim());
+    const run: DraftRun = { strategy, alpha };
+    const allowed = strategyInfo(strategy)?.options ?? [];
+    for (const option of options) {
+      const equals = option.indexOf('=');
+      const name = equals === -1 ? option : option.slice(0, equals);
+      if (!(allowed as readonly string[]).includes(name) || equals === -1) {
+        const known = (RUN_OPTION_FIELDS as readonly string[]).includes(name);
+        const reason = known ? `is not an option of "${strategy}"` : 'is not a run option';
+        notes.push(`The link's run ${i + 1} option "${option}" ${equals === -1 ? 'has no value' : reason} and was ignored.`);
+        continue;
+      }
+      run[name as RunOptionField] = option.slice(equals + 1);
+    }
+    return withStrategyOptions(run);
   });
 }
