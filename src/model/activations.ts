@@ -76,10 +76,33 @@ export const ACTIVATION_GRAD_TENSORS = [
   spec('dlogitsKept', '(k,V)', false, (c, d) => d.B * d.T * c.vocabSize),
   spec('lnfKept', '(k,C)', false, btc),
   spec('dlnfKept', '(k,C)', false, btc),
+  // Kept-row scratch of the final LayerNorm and the last block's position-wise backward:
+  // the activations those steps read, gathered to rows 0..k−1, and their gradients.
+  spec('residual3Kept', '(k,C)', false, btc),
+  spec('lnfMeanKept', '(k)', false, bt),
+  spec('lnfRstdKept', '(k)', false, bt),
+  spec('dresidualKept', '(k,C)', false, btc),
+  spec('fchGeluKept', '(k,4C)', false, (c, d) => 4 * btc(c, d)),
+  spec('fchKept', '(k,4C)', false, (c, d) => 4 * btc(c, d)),
+  spec('dfchGeluKept', '(k,4C)', false, (c, d) => 4 * btc(c, d)),
+  spec('dfchKept', '(k,4C)', false, (c, d) => 4 * btc(c, d)),
+  spec('ln2Kept', '(k,C)', false, btc),
+  spec('dln2Kept', '(k,C)', false, btc),
+  spec('residual2Kept', '(k,C)', false, btc),
+  spec('ln2MeanKept', '(k)', false, bt),
+  spec('ln2RstdKept', '(k)', false, bt),
+  spec('attyKept', '(k,C)', false, btc),
+  spec('dattyKept', '(k,C)', false, btc),
 ] as const;
 
-/** Activation gradients every kernel overwrites before reading, so the step need not zero them. */
-export const OVERWRITTEN_GRAD_TENSORS: readonly ActivationGradName[] = ['dpreatt', 'dlogitsKept', 'lnfKept', 'dlnfKept'];
+/**
+ * Activation gradients every kernel overwrites before reading, so the step need not
+ * zero them. dresidualKept and dfchKept are accumulated into and stay in the zeroed set.
+ */
+export const OVERWRITTEN_GRAD_TENSORS: readonly ActivationGradName[] = [
+  'dpreatt', 'dlogitsKept', 'lnfKept', 'dlnfKept', 'residual3Kept', 'lnfMeanKept', 'lnfRstdKept', 'fchGeluKept', 'fchKept',
+  'dfchGeluKept', 'ln2Kept', 'dln2Kept', 'residual2Kept', 'ln2MeanKept', 'ln2RstdKept', 'attyKept', 'dattyKept',
+];
 
 export type ActivationName = (typeof ACTIVATION_TENSORS)[number]['name'];
 export type ActivationGradName = (typeof ACTIVATION_GRAD_TENSORS)[number]['name'];

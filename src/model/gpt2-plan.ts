@@ -3,16 +3,18 @@
 // gpt2_forward / gpt2_backward; the residual stream's gradient lives in dresidual and
 // is updated in place as the backward walks down the blocks.
 
-import { perKeptRow, type Dispatch, type KernelCache } from '../gpu/kernel.ts';
+import { perKeptRow, type BufferSlice, type Dispatch, type KernelCache } from '../gpu/kernel.ts';
+import { LAYERNORM_EPS } from './config.ts';
+import type { ActivationGradName } from './activations.ts';
 import { adamwUpdate } from '../gpu/ops/adamw.ts';
 import { attentionBackward, attentionForward } from '../gpu/ops/attention.ts';
 import { crossentropyBackward, crossentropyBackwardKept, crossentropyForward } from '../gpu/ops/crossentropy.ts';
 import { distillBackward, distillForward } from '../gpu/ops/distill.ts';
-import { geluBackward, geluForward, residualForward } from '../gpu/ops/elementwise.ts';
+import { ElementwiseSizes, geluBackward, geluForward, residualForward } from '../gpu/ops/elementwise.ts';
 import { encoderBackward, encoderForward } from '../gpu/ops/encoder.ts';
-import { layernormBackward, layernormForward } from '../gpu/ops/layernorm.ts';
-import { gemm, matmulBackward, matmulForward } from '../gpu/ops/matmul.ts';
-import { gatherRows, scatterRows } from '../gpu/ops/rows.ts';
+import { layernormBackward, layernormForward, LayernormSizes } from '../gpu/ops/layernorm.ts';
+import { gemm, matmulBackward, matmulBackwardBias, matmulForward, MatmulSizes } from '../gpu/ops/matmul.ts';
+import { gatherRows, RowSizes, scatterRows } from '../gpu/ops/rows.ts';
 import { gradNorm, lossStatistics } from '../gpu/ops/metrics.ts';
 import { selectTopK } from '../gpu/ops/select.ts';
 import type { Gpt2Gpu } from './gpt2.ts';
@@ -113,7 +115,98 @@ function lmHeadBackwardKept(kernels: KernelCache, model: Gpt2Gpu): Dispatch[] {
     perKeptRow(gemm(kernels, model.grad('wte'), model.dact('dlogitsKept'), model.dact('lnfKept'), { M: V, N: C, K: M }, {
       transA: true, transB: false, accumulate: true, label: 'lmHead.dweightKept', uniform: u.lmHeadDweight,
     }), M, V * C),
-    ...scatterRows(kernels, { out: model.dact('dlnf'), inp: model.dact('dlnfKept'), indices: keptIndices }, { maxRows: M, C }, u.keptRows),
+  ];
+}
+
+/**
+ * A linear layer's backward over the k kept rows (compacted): dinp (k,C) overwritten,
+ * dweight (OC,C) and dbias (OC) accumulated. Dispatches are sized for M rows.
+ */
+function linearBackwardKept(
+  kernels: KernelCache,
+  model: Gpt2Gpu,
+  b: { dinp: BufferSlice; dweight: BufferSlice; dbias: BufferSlice; dout: BufferSlice; inp: BufferSlice; weight: BufferSlice },
+  dims: { C: number; OC: number },
+  label: string,
+): Dispatch[] {
+  const M = model.M;
+  const { C, OC } = dims;
+  const dinpSizes = model.keptCountUniform(kernels, `${label}.dinpKept`, (k) => MatmulSizes.pack({ M: k, N: C, K: OC }));
+  const dweightSizes = model.keptCountUniform(kernels, `${label}.dweightKept`, (k) => MatmulSizes.pack({ M: OC, N: C, K: k }));
+  const biasSizes = model.keptCountUniform(kernels, `${label}.dbiasKept`, (k) => MatmulSizes.pack({ M: k, N: OC, K: 0 }));
+  return [
+    perKeptRow(gemm(kernels, b.dinp, b.dout, b.weight, { M, N: C, K: OC }, {
+      transA: false, transB: false, accumulate: false, label: `${label}.dinpKept`, uniform: dinpSizes,
+    }), M),
+    // The accumulate adds OC·C FLOPs whatever k is.
+    perKeptRow(gemm(kernels, b.dweight, b.dout, b.inp, { M: OC, N: C, K: M }, {
+      transA: true, transB: false, accumulate: true, label: `${label}.dweightKept`, uniform: dweightSizes,
+    }), M, OC * C),
+    perKeptRow(matmulBackwardBias(kernels, b.dbias, b.dout, { N: M, OC }, `${label}.kept`, biasSizes), M),
+  ];
+}
+
+/**
+ * The final LayerNorm and the last block's position-wise backward (MLP, ln2, attention
+ * output projection) over the kept rows only: the residual stream's gradient is zero on
+ * every other row there, because nothing after the last block mixes positions. The
+ * results are scattered back for the attention backward, which needs every position.
+ */
+function finalBackwardKept(kernels: KernelCache, model: Gpt2Gpu): Dispatch[] {
+  const { nEmbd: C, nLayer: L } = model.config;
+  const M = model.M;
+  const l = L - 1;
+  const keptIndices = model.whole(model.keptIndices);
+  const u = model.uniforms;
+  const rows1 = model.keptCountUniform(kernels, 'keptRows1', (k) => RowSizes.pack({ rows: k, C: 1 }));
+  const rows4C = model.keptCountUniform(kernels, 'keptRows4C', (k) => RowSizes.pack({ rows: k, C: 4 * C }));
+  const layernormSizes = model.keptCountUniform(kernels, 'layernormKept', (k) => LayernormSizes.pack({ N: k, C, eps: LAYERNORM_EPS }));
+  const geluSizes = model.keptCountUniform(kernels, 'geluKept', (k) => ElementwiseSizes.pack({ N: 4 * C * k }));
+  const gather = (out: ActivationGradName, inp: BufferSlice, width: number) => gatherRows(kernels, {
+    out: model.dact(out), inp, indices: keptIndices,
+  }, { maxRows: M, C: width }, width === 1 ? rows1 : width === C ? u.keptRows : rows4C);
+  const dres = model.dact('dresidualKept');
+
+  return [
+    // Final LayerNorm: dresidualKept = d residual3[L−1] on the kept rows.
+    ...gather('residual3Kept', model.act('residual3', l), C),
+    ...gather('lnfMeanKept', model.act('lnfMean'), 1),
+    ...gather('lnfRstdKept', model.act('lnfRstd'), 1),
+    ...layernormBackward(kernels, {
+      dinp: dres, dweight: model.grad('lnfw'), dbias: model.grad('lnfb'), dout: model.dact('dlnfKept'),
+      inp: model.dact('residual3Kept'), weight: model.param('lnfw'), mean: model.dact('lnfMeanKept'), rstd: model.dact('lnfRstdKept'),
+    }, { N: M, C }, layernormSizes).map((d) => perKeptRow(d, M)),
+
+    // MLP of the last block, then ln2: dresidualKept becomes d residual2.
+    ...gather('fchGeluKept', model.act('fchGelu', l), 4 * C),
+    ...gather('fchKept', model.act('fch', l), 4 * C),
+    ...gather('ln2Kept', model.act('ln2', l), C),
+    ...gather('residual2Kept', model.act('residual2', l), C),
+    ...gather('ln2MeanKept', model.act('ln2Mean', l), 1),
+    ...gather('ln2RstdKept', model.act('ln2Rstd', l), 1),
+    ...linearBackwardKept(kernels, model, {
+      dinp: model.dact('dfchGeluKept'), dweight: model.grad('fcprojw', l), dbias: model.grad('fcprojb', l),
+      dout: dres, inp: model.dact('fchGeluKept'), weight: model.param('fcprojw', l),
+    }, { C: 4 * C, OC: C }, `fcproj${l}`),
+    ...geluBackward(kernels, { dinp: model.dact('dfchKept'), inp: model.dact('fchKept'), dout: model.dact('dfchGeluKept') }, { N: M * 4 * C }, geluSizes)
+      .map((d) => perKeptRow(d, M)),
+    ...linearBackwardKept(kernels, model, {
+      dinp: model.dact('dln2Kept'), dweight: model.grad('fcw', l), dbias: model.grad('fcb', l),
+      dout: model.dact('dfchKept'), inp: model.dact('ln2Kept'), weight: model.param('fcw', l),
+    }, { C, OC: 4 * C }, `fc${l}`),
+    ...layernormBackward(kernels, {
+      dinp: dres, dweight: model.grad('ln2w', l), dbias: model.grad('ln2b', l), dout: model.dact('dln2Kept'),
+      inp: model.dact('residual2Kept'), weight: model.param('ln2w', l), mean: model.dact('ln2MeanKept'), rstd: model.dact('ln2RstdKept'),
+    }, { N: M, C }, layernormSizes).map((d) => perKeptRow(d, M)),
+
+    // Attention output projection; its input gradient and the residual stream go back to all rows.
+    ...gather('attyKept', model.act('atty', l), C),
+    ...linearBackwardKept(kernels, model, {
+      dinp: model.dact('dattyKept'), dweight: model.grad('attprojw', l), dbias: model.grad('attprojb', l),
+      dout: dres, inp: model.dact('attyKept'), weight: model.param('attprojw', l),
+    }, { C, OC: C }, `attproj${l}`),
+    ...scatterRows(kernels, { out: model.dact('datty', l), inp: model.dact('dattyKept'), indices: keptIndices }, { maxRows: M, C }, u.keptRows),
+    ...scatterRows(kernels, { out: model.dact('dresidual'), inp: dres, indices: keptIndices }, { maxRows: M, C }, u.keptRows),
   ];
 }
 
@@ -147,45 +240,61 @@ function lmHeadBackwardDense(kernels: KernelCache, model: Gpt2Gpu): Dispatch[] {
   ];
 }
 
+/** A block's backward from residual3 down to the attention output (MLP, ln2, attention projection), on every row. */
+function positionWiseBackward(kernels: KernelCache, model: Gpt2Gpu, l: number): Dispatch[] {
+  const { B, T } = model.dims;
+  const { nEmbd: C } = model.config;
+  const N = B * T;
+  const dres = model.dact('dresidual');
+  const out: Dispatch[] = [];
+  // residual3 = residual2 + fcproj: d fcproj = dres, and dres carries on as d residual2.
+  out.push(...matmulBackward(kernels, {
+    dinp: model.dact('dfchGelu', l), dweight: model.grad('fcprojw', l), dbias: model.grad('fcprojb', l),
+    dout: dres, inp: model.act('fchGelu', l), weight: model.param('fcprojw', l),
+  }, { N, C: 4 * C, OC: C }, `fcproj${l}`));
+  out.push(...geluBackward(kernels, { dinp: model.dact('dfch', l), inp: model.act('fch', l), dout: model.dact('dfchGelu', l) }, { N: N * 4 * C }));
+  out.push(...matmulBackward(kernels, {
+    dinp: model.dact('dln2', l), dweight: model.grad('fcw', l), dbias: model.grad('fcb', l),
+    dout: model.dact('dfch', l), inp: model.act('ln2', l), weight: model.param('fcw', l),
+  }, { N, C, OC: 4 * C }, `fc${l}`));
+  out.push(...layernormBackward(kernels, {
+    dinp: dres, dweight: model.grad('ln2w', l), dbias: model.grad('ln2b', l), dout: model.dact('dln2', l),
+    inp: model.act('residual2', l), weight: model.param('ln2w', l), mean: model.act('ln2Mean', l), rstd: model.act('ln2Rstd', l),
+  }, { N, C }));
+
+  // residual2 = residual + attproj: d attproj = dres, and dres carries on as d residual.
+  out.push(...matmulBackward(kernels, {
+    dinp: model.dact('datty', l), dweight: model.grad('attprojw', l), dbias: model.grad('attprojb', l),
+    dout: dres, inp: model.act('atty', l), weight: model.param('attprojw', l),
+  }, { N, C, OC: C }, `attproj${l}`));
+  return out;
+}
+
 export function buildBackward(kernels: KernelCache, model: Gpt2Gpu): Dispatch[] {
   const { B, T } = model.dims;
   const { nEmbd: C, nHead: NH, nLayer: L, vocabSize: V } = model.config;
   const N = B * T;
   const out: Dispatch[] = [];
 
-  // Cross-entropy (mask, 1/k) and the tied LM head, into dlnf.
-  out.push(...(model.rowSkipping ? lmHeadBackwardKept(kernels, model) : lmHeadBackwardDense(kernels, model)));
-
-  // Final LayerNorm; dresidual becomes d residual3[L−1].
-  out.push(...layernormBackward(kernels, {
-    dinp: model.dact('dresidual'), dweight: model.grad('lnfw'), dbias: model.grad('lnfb'), dout: model.dact('dlnf'),
-    inp: model.act('residual3', L - 1), weight: model.param('lnfw'), mean: model.act('lnfMean'), rstd: model.act('lnfRstd'),
-  }, { N, C }));
+  if (model.rowSkipping) {
+    // Kept rows only, down to the last block's attention: dresidual becomes d residual2[L−1].
+    out.push(...lmHeadBackwardKept(kernels, model), ...finalBackwardKept(kernels, model));
+  } else {
+    // Cross-entropy (mask, 1/k), the tied LM head into dlnf, then the final LayerNorm:
+    // dresidual becomes d residual3[L−1].
+    out.push(...lmHeadBackwardDense(kernels, model));
+    out.push(...layernormBackward(kernels, {
+      dinp: model.dact('dresidual'), dweight: model.grad('lnfw'), dbias: model.grad('lnfb'), dout: model.dact('dlnf'),
+      inp: model.act('residual3', L - 1), weight: model.param('lnfw'), mean: model.act('lnfMean'), rstd: model.act('lnfRstd'),
+    }, { N, C }));
+  }
 
   for (let l = L - 1; l >= 0; l--) {
     const residual = l === 0 ? model.act('encoded') : model.act('residual3', l - 1);
     const dres = model.dact('dresidual');
+    const positionWiseDone = model.rowSkipping && l === L - 1;
+    if (!positionWiseDone) out.push(...positionWiseBackward(kernels, model, l));
 
-    // residual3 = residual2 + fcproj: d fcproj = dres, and dres carries on as d residual2.
-    out.push(...matmulBackward(kernels, {
-      dinp: model.dact('dfchGelu', l), dweight: model.grad('fcprojw', l), dbias: model.grad('fcprojb', l),
-      dout: dres, inp: model.act('fchGelu', l), weight: model.param('fcprojw', l),
-    }, { N, C: 4 * C, OC: C }, `fcproj${l}`));
-    out.push(...geluBackward(kernels, { dinp: model.dact('dfch', l), inp: model.act('fch', l), dout: model.dact('dfchGelu', l) }, { N: N * 4 * C }));
-    out.push(...matmulBackward(kernels, {
-      dinp: model.dact('dln2', l), dweight: model.grad('fcw', l), dbias: model.grad('fcb', l),
-      dout: model.dact('dfch', l), inp: model.act('ln2', l), weight: model.param('fcw', l),
-    }, { N, C, OC: 4 * C }, `fc${l}`));
-    out.push(...layernormBackward(kernels, {
-      dinp: dres, dweight: model.grad('ln2w', l), dbias: model.grad('ln2b', l), dout: model.dact('dln2', l),
-      inp: model.act('residual2', l), weight: model.param('ln2w', l), mean: model.act('ln2Mean', l), rstd: model.act('ln2Rstd', l),
-    }, { N, C }));
-
-    // residual2 = residual + attproj: d attproj = dres, and dres carries on as d residual.
-    out.push(...matmulBackward(kernels, {
-      dinp: model.dact('datty', l), dweight: model.grad('attprojw', l), dbias: model.grad('attprojb', l),
-      dout: dres, inp: model.act('atty', l), weight: model.param('attprojw', l),
-    }, { N, C, OC: C }, `attproj${l}`));
     out.push(...attentionBackward(kernels, {
       dinp: model.dact('dqkv', l), dpreatt: model.dact('dpreatt', l), dout: model.dact('datty', l),
       inp: model.act('qkv', l), att: model.act('att', l),

@@ -144,6 +144,8 @@ export class Gpt2Gpu {
 
   readonly device: GPUDevice;
   private readonly buffers: GPUBuffer[] = [];
+  /** Uniforms whose values depend on the kept count k, rewritten by writeStepUniforms. */
+  private readonly keptCountUniforms: { buffer: GPUBuffer; pack: (k: number) => ArrayBuffer }[] = [];
 
   constructor(kernels: KernelCache, options: Gpt2GpuOptions) {
     validateConfig(options.config);
@@ -272,6 +274,13 @@ export class Gpt2Gpu {
     return this.parameterSlice(this.grads, name, layer);
   }
 
+  /** A uniform buffer rewritten every step from the kept count k (for kernels sized by k). */
+  keptCountUniform(kernels: KernelCache, label: string, pack: (k: number) => ArrayBuffer): GPUBuffer {
+    const buffer = kernels.uniform(`${this.label}.${label}`, pack(this.M));
+    this.keptCountUniforms.push({ buffer, pack });
+    return buffer;
+  }
+
   // --- per-step host work ---------------------------------------------------------------
 
   /** Executed FLOPs of one training step (forward, selection, statistics, backward, optimizer) keeping k tokens. */
@@ -315,6 +324,7 @@ export class Gpt2Gpu {
       queue.writeBuffer(this.uniforms.keptRows, 0, RowSizes.pack({ rows: k, C: this.config.nEmbd }));
       queue.writeBuffer(this.uniforms.lmHeadDinp, 0, MatmulSizes.pack({ M: k, N: this.config.nEmbd, K: V }));
       queue.writeBuffer(this.uniforms.lmHeadDweight, 0, MatmulSizes.pack({ M: V, N: this.config.nEmbd, K: k }));
+      for (const { buffer, pack } of this.keptCountUniforms) queue.writeBuffer(buffer, 0, pack(k));
     }
     queue.writeBuffer(this.uniforms.statistics, 0, LossStatisticsSizes.pack({ M: this.M, slot }));
     queue.writeBuffer(this.uniforms.gradNorm, 0, GradNormSizes.pack({

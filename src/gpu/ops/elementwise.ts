@@ -17,13 +17,14 @@ export function geluForward(kernels: KernelCache, b: { out: BufferSlice; inp: Bu
   return [kernels.dispatch(elementwiseModule, 'geluForward', [b.out, b.inp, uniform], grid1d(dims.N, WG_1D), GELU_FORWARD_FLOPS * dims.N)];
 }
 
-/** Accumulates into dinp. */
+/** Accumulates into dinp. Pass `uniform` (ElementwiseSizes) to set N per step; `dims.N` then sizes the dispatch. */
 export function geluBackward(
   kernels: KernelCache,
   b: { dinp: BufferSlice; inp: BufferSlice; dout: BufferSlice },
   dims: { N: number },
+  perStepUniform?: GPUBuffer,
 ): Dispatch[] {
-  const uniform = kernels.uniform('geluBackward', ElementwiseSizes.pack(dims));
+  const uniform = perStepUniform ?? kernels.uniform('geluBackward', ElementwiseSizes.pack(dims));
   return [
     kernels.dispatch(elementwiseModule, 'geluBackward', [b.dinp, b.inp, b.dout, uniform], grid1d(dims.N, WG_1D), GELU_BACKWARD_FLOPS * dims.N),
   ];

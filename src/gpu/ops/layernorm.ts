@@ -28,7 +28,10 @@ export function layernormForward(
   ];
 }
 
-/** Accumulates into dinp, dweight and dbias. */
+/**
+ * Accumulates into dinp, dweight and dbias. Pass `uniform` (LayernormSizes) to set the
+ * row count per step; `dims.N` then sizes the dispatch, the largest count.
+ */
 export function layernormBackward(
   kernels: KernelCache,
   b: {
@@ -36,8 +39,9 @@ export function layernormBackward(
     inp: BufferSlice; weight: BufferSlice; mean: BufferSlice; rstd: BufferSlice;
   },
   dims: { N: number; C: number },
+  perStepUniform?: GPUBuffer,
 ): Dispatch[] {
-  const uniform = kernels.uniform('layernormBackward', LayernormSizes.pack({ ...dims, eps: LAYERNORM_EPS }));
+  const uniform = perStepUniform ?? kernels.uniform('layernormBackward', LayernormSizes.pack({ ...dims, eps: LAYERNORM_EPS }));
   const elements = dims.N * dims.C;
   return [
     kernels.dispatch(

@@ -84,12 +84,25 @@ export function matmulBackward(
   dispatches.push(gemm(kernels, b.dweight, b.dout, b.inp, { M: dims.OC, N: dims.C, K: dims.N }, {
     transA: true, transB: false, accumulate: true, label: label && `${label}.dweight`,
   }));
-  if (b.dbias) {
-    const uniform = kernels.uniform('matmulBias', MatmulSizes.pack({ M: dims.N, N: dims.OC, K: 0 }));
-    dispatches.push(kernels.dispatch(
-      matmulModule, 'matmulBackwardBias', [b.dbias, b.dout, uniform],
-      [ceilDiv(dims.OC, WG_MATMUL * WG_MATMUL), 1, 1], dims.N * dims.OC, { labelSuffix: label },
-    ));
-  }
+  if (b.dbias) dispatches.push(matmulBackwardBias(kernels, b.dbias, b.dout, { N: dims.N, OC: dims.OC }, label));
   return dispatches;
+}
+
+/**
+ * dbias (OC) += Σ_rows dout (N,OC). Pass `uniform` (MatmulSizes with M = rows, N = OC)
+ * to set the row count per step.
+ */
+export function matmulBackwardBias(
+  kernels: KernelCache,
+  dbias: BufferSlice,
+  dout: BufferSlice,
+  dims: { N: number; OC: number },
+  label?: string,
+  uniform?: GPUBuffer,
+): Dispatch {
+  const sizes = uniform ?? kernels.uniform('matmulBias', MatmulSizes.pack({ M: dims.N, N: dims.OC, K: 0 }));
+  return kernels.dispatch(
+    matmulModule, 'matmulBackwardBias', [dbias, dout, sizes],
+    [ceilDiv(dims.OC, WG_MATMUL * WG_MATMUL), 1, 1], dims.N * dims.OC, { labelSuffix: label },
+  );
 }
