@@ -208,7 +208,8 @@ async function main(argv: string[]): Promise<number> {
       log(`error: ${error.setup ? '' : 'training failed: '}${error.message}`);
       return error.setup ? 2 : 1;
     }
-    const message = error instanceof Error ? (process.env.ESLM_DEBUG ? (error.stack ?? error.message) : error.message) : String(error);
+    let message = String(error);
+    if (error instanceof Error) message = process.env.ESLM_DEBUG ? (error.stack ?? error.message) : error.message;
     log(`error: training failed: ${message}`);
     return 1;
   }

@@ -93,8 +93,8 @@ export function buildStatistics(kernels: KernelCache, model: Gpt2Gpu): Dispatch[
 /**
  * Cross-entropy and LM-head backward of the kept rows only: dlogits for the k kept
  * tokens (compacted through keptIndices), the tied head's weight gradient over those k
- * rows, and dlnf scattered back to the kept rows (the others stay zero). Gradients
- * equal the dense masked backward's: the dropped rows would only add zeros.
+ * rows, and dlnfKept, the head's input gradient of those rows (compacted too).
+ * Gradients equal the dense masked backward's: the dropped rows would only add zeros.
  */
 function lmHeadBackwardKept(kernels: KernelCache, model: Gpt2Gpu): Dispatch[] {
   const { nEmbd: C, vocabSize: V } = model.config;
@@ -162,9 +162,10 @@ function finalBackwardKept(kernels: KernelCache, model: Gpt2Gpu): Dispatch[] {
   const rows4C = model.keptCountUniform(kernels, 'keptRows4C', (k) => RowSizes.pack({ rows: k, C: 4 * C }));
   const layernormSizes = model.keptCountUniform(kernels, 'layernormKept', (k) => LayernormSizes.pack({ N: k, C, eps: LAYERNORM_EPS }));
   const geluSizes = model.keptCountUniform(kernels, 'geluKept', (k) => ElementwiseSizes.pack({ N: 4 * C * k }));
+  const rowUniforms = new Map([[1, rows1], [C, u.keptRows], [4 * C, rows4C]]);
   const gather = (out: ActivationGradName, inp: BufferSlice, width: number) => gatherRows(kernels, {
     out: model.dact(out), inp, indices: keptIndices,
-  }, { maxRows: M, C: width }, width === 1 ? rows1 : width === C ? u.keptRows : rows4C);
+  }, { maxRows: M, C: width }, rowUniforms.get(width)!);
   const dres = model.dact('dresidualKept');
 
   return [
