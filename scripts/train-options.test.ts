@@ -194,7 +194,7 @@ describe('parseTrainOptions errors', () => {
     { argv: ['--steps', '3', '--steps', '4'], message: 'option --steps is given more than once, keep one' },
     { argv: ['--help=yes'], message: '--help takes no value, give it alone' },
     { argv: ['--preset', 'huge'], message: `invalid --preset "huge", expected one of ${PRESET_NAMES.join(', ')}` },
-    { argv: ['--corpus', 'wiki'], message: 'invalid --corpus "wiki", expected one of brown' },
+    { argv: ['--corpus', 'wiki'], message: 'invalid --corpus "wiki", expected one of brown, nlp-corpus' },
     { argv: ['--tokenizer', 'bpe'], message: 'invalid --tokenizer "bpe", expected one of char, gpt2' },
     { argv: ['--strategy', 'bogus'], message: `invalid --strategy "bogus", unknown strategy "bogus", expected a comma-separated list of ${STRATEGY_LIST} without repeats` },
     { argv: ['--strategy', 'clm,'], message: `invalid --strategy "clm,", an item is empty, expected a comma-separated list of ${STRATEGY_LIST} without repeats` },

@@ -14,6 +14,7 @@ import { checkpointSummary, loadCheckpoint } from '../src/train/checkpoint.ts';
 import type { ExperimentReport, RunReport } from '../src/train/types.ts';
 import { chromiumExecutable, WEBGPU_CHROMIUM_ARGS } from './chromium.ts';
 import { prepareBrownCorpus } from './prepare-corpus.ts';
+import { prepareNlpCorpus } from './prepare-nlp-corpus.ts';
 import { isHelpRequest, parseTrainOptions, TRAIN_USAGE, UsageError, type TrainOptions } from './train-options.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -147,8 +148,12 @@ async function train(options: TrainOptions): Promise<void> {
   const strategies = options.runs.map((run) => run.strategy).join(',');
   log(`train: preset ${options.preset}, strategies ${strategies}, alpha ${options.runs[0]?.alpha}, ${options.config.steps} steps, seed ${options.config.seed}`);
 
-  const corpus = prepareBrownCorpus();
-  log(`train: brown corpus ${corpus.skipped ? 'up to date' : 'prepared'} at ${corpus.outPath}`);
+  if (options.config.corpus === 'nlp-corpus') {
+    log(`train: ${prepareNlpCorpus()}`);
+  } else {
+    const corpus = prepareBrownCorpus();
+    log(`train: brown corpus ${corpus.skipped ? 'up to date' : 'prepared'} at ${corpus.outPath}`);
+  }
 
   let server: ViteDevServer | undefined;
   let browser: Browser | undefined;

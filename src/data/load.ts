@@ -19,9 +19,10 @@ export function brownDocumentsFromJson(json: unknown, source: string): BrownDocu
   return documents as BrownDocument[];
 }
 
-function corpusUrl(): string {
+/** URL of a prepared corpus file under public/corpora/ (default brown.json) on the app's own server. */
+export function corpusUrl(file = 'brown.json'): string {
   const base = import.meta.env?.BASE_URL ?? '/';
-  return `${base.endsWith('/') ? base : `${base}/`}corpora/brown.json`;
+  return `${base.endsWith('/') ? base : `${base}/`}corpora/${file}`;
 }
 
 /** Fetches the prepared Brown corpus from the app's own server. */

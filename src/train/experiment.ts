@@ -5,7 +5,8 @@
 import { BatchSampler, evalBatches } from '../data/batches.ts';
 import type { BrownDocument } from '../data/brown.ts';
 import { tokenizeCorpus, type TokenizedCorpus } from '../data/corpus.ts';
-import { loadBrownDocuments } from '../data/load.ts';
+import { corpusUrl, loadBrownDocuments } from '../data/load.ts';
+import { NLP_CORPUS_FILE } from '../data/nlp-corpus.ts';
 import { CharTokenizer, Gpt2Tokenizer, type Tokenizer } from '../data/tokenizer.ts';
 import { acquireDevice, type GpuContext } from '../gpu/device.ts';
 import { KernelCache } from '../gpu/kernel.ts';
@@ -201,7 +202,7 @@ export class PairedExperiment {
     validateExperiment(config, specs);
 
     // Data.
-    const documents = options.documents ?? (await loadBrownDocuments());
+    const documents = options.documents ?? (await loadBrownDocuments(corpusUrl(config.corpus === 'nlp-corpus' ? NLP_CORPUS_FILE : 'brown.json')));
     const { tokenizer, corpus } = prepareData(config, documents);
     const model: GPT2Config = { ...config.model, vocabSize: tokenizer.vocabSize };
     validateConfig(model);

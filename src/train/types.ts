@@ -25,7 +25,8 @@ export const STRATEGIES_WITH_CHECKPOINT: readonly StrategyName[] = ['rho1', 'esl
 export const TOKENIZERS = ['char', 'gpt2'] as const;
 export type TokenizerName = (typeof TOKENIZERS)[number];
 
-export const CORPORA = ['brown'] as const;
+/** Corpora prepared into public/corpora/ at install: the Brown corpus and nlp-corpus. */
+export const CORPORA = ['brown', 'nlp-corpus'] as const;
 export type CorpusName = (typeof CORPORA)[number];
 
 export const LR_SCHEDULES = ['cosine', 'constant'] as const;

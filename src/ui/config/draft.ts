@@ -358,8 +358,8 @@ export function validateDraft(draft: Draft, options: { checkpointContext?: strin
   const base = isPresetName(draft.preset) ? presetConfig(draft.preset) : presetConfig('tiny');
   const config: ExperimentConfig = {
     ...base,
-    // NOTE: the engine's CorpusName lists only 'brown'; it uses the name in log lines
-    // and reports only, so the other corpora pass through under their own names.
+    // NOTE: 'user' is not an engine CorpusName. The worker passes every corpus's documents
+    // itself, so the engine uses the name only in log lines and reports.
     corpus: draft.corpus as CorpusName,
     tokenizer: draft.tokenizer as TokenizerName,
     model: { nLayer: ints.nLayer, nHead: ints.nHead, nEmbd: ints.nEmbd, blockSize: ints.blockSize },
