@@ -37,3 +37,13 @@ export class Rng {
     return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
   }
 }
+
+/** n token ids drawn uniformly from [0, vocabulary): test and benchmark inputs. */
+export function randomTokens(rng: Rng, n: number, vocabulary: number): Int32Array {
+  return Int32Array.from({ length: n }, () => rng.int(vocabulary));
+}
+
+/** n normal values times scale, each rounded to float32 so a GPU copy holds them exactly. */
+export function randomFloat32Values(rng: Rng, n: number, scale = 1): Float64Array {
+  return Float64Array.from({ length: n }, () => Math.fround(rng.normal() * scale));
+}

@@ -23,3 +23,9 @@ export function grid1d(elements: number, workgroupSize: number): [number, number
   const y = ceilDiv(groups, MAX_WORKGROUPS_PER_DIMENSION);
   return [MAX_WORKGROUPS_PER_DIMENSION, y, 1];
 }
+
+/** One workgroup per row, split over x and y when rows exceed the per-dimension limit. */
+export function rowGrid(rows: number): [number, number, number] {
+  if (rows <= MAX_WORKGROUPS_PER_DIMENSION) return [rows, 1, 1];
+  return [MAX_WORKGROUPS_PER_DIMENSION, Math.ceil(rows / MAX_WORKGROUPS_PER_DIMENSION), 1];
+}

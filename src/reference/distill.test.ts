@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../data/rng.ts';
+import { randomTokens, Rng } from '../data/rng.ts';
 import { crossentropyBackward, crossentropyForward, distillBackward, distillForward } from './index.ts';
 import { checkGradient, randomArray } from './gradientCheck.ts';
 
@@ -9,10 +9,6 @@ const V = 7;
 const MASK_BITS = [1, 0, 1, 1, 0, 1];
 // The global kept count may exceed this slice's mask sum of 4.
 const KEPT = 5;
-
-function randomTokens(rng: Rng, n: number, vocabulary: number): Int32Array {
-  return Int32Array.from({ length: n }, () => rng.int(vocabulary));
-}
 
 /** L = (1/k)·Σ_j m_j·[(1 − λ)·ℓ_j + λ·τ²·KL_j], with ℓ_j from crossentropyForward. */
 function distillLoss(

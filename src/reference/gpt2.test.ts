@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../data/rng.ts';
+import { randomTokens, Rng } from '../data/rng.ts';
 import type { GPT2Config } from '../model/config.ts';
 import { initParameters } from '../model/init.ts';
 import { dataRanges, parameterLayout } from '../model/layout.ts';
@@ -14,10 +14,6 @@ const M = B * T;
 const TRAIN_OPTIONS: Gpt2TrainOptions = {
   lr: 1e-2, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, gradClip: 1, step: 1,
 };
-
-function randomTokens(rng: Rng, n: number, vocabulary: number): Int32Array {
-  return Int32Array.from({ length: n }, () => rng.int(vocabulary));
-}
 
 /** GPT-2 initialisation plus N(0, 0.1²) noise on every tensor, so no gradient path is trivially zero. */
 function noisyParameters(config: GPT2Config, seed: number): Float64Array {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../data/rng.ts';
+import { randomTokens, Rng } from '../data/rng.ts';
 import { LAYERNORM_EPS } from '../model/config.ts';
 import {
   attentionBackward, attentionForward, crossentropyBackward, crossentropyForward,
@@ -15,10 +15,6 @@ const C = 4;
 const NH = 2;
 const V = 7;
 const N = B * T;
-
-function randomTokens(rng: Rng, n: number, vocabulary: number): Int32Array {
-  return Int32Array.from({ length: n }, () => rng.int(vocabulary));
-}
 
 describe('encoder', () => {
   it('backward matches finite differences', () => {

@@ -3,7 +3,7 @@
 import source from '../../../shaders/crossentropy.wgsl?raw';
 import type { BufferSlice, Dispatch, KernelCache, KernelModule } from '../kernel.ts';
 import { UniformLayout } from '../uniforms.ts';
-import { grid1d, MAX_WORKGROUPS_PER_DIMENSION, WG_1D } from '../workgroups.ts';
+import { grid1d, rowGrid, WG_1D } from '../workgroups.ts';
 import { checkKeptCount } from './select.ts';
 
 export const CrossentropySizes = new UniformLayout('CrossentropySizes', [
@@ -17,10 +17,6 @@ const FORWARD_FLOPS = 6;
 // Per logit: two subtracts, exp, subtract, multiply.
 const BACKWARD_FLOPS = 5;
 
-function rowGrid(rows: number): [number, number, number] {
-  if (rows <= MAX_WORKGROUPS_PER_DIMENSION) return [rows, 1, 1];
-  return [MAX_WORKGROUPS_PER_DIMENSION, Math.ceil(rows / MAX_WORKGROUPS_PER_DIMENSION), 1];
-}
 
 /** Overwrites losses (M), entropies (M) and rowStats (M,2) from logits (M,V). */
 export function crossentropyForward(

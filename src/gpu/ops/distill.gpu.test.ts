@@ -13,25 +13,13 @@
 // 13% for dlogits.
 
 import { describe, expect, test } from 'vitest';
-import { Rng } from '../../data/rng.ts';
+import { randomFloat32Values, randomTokens, Rng } from '../../data/rng.ts';
 import * as ref from '../../reference/index.ts';
 import {
   expectClose, readF32, runChecked, testDevice, testKernels, uploadF32, uploadI32, uploadU32, zerosF32, type Tolerance,
 } from '../testing.ts';
 import { crossentropyForward } from './crossentropy.ts';
 import { distillBackward, distillForward, DistillSizes } from './distill.ts';
-
-function randomValues(rng: Rng, n: number, scale = 1): Float64Array {
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = Math.fround(rng.normal() * scale);
-  return out;
-}
-
-function randomTokens(rng: Rng, n: number, V: number): Int32Array {
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) out[i] = rng.int(V);
-  return out;
-}
 
 /** Mask with exactly k of M rows kept (k ≤ M), spread over the batch. */
 function spreadMask(M: number, k: number): Uint32Array {
@@ -77,8 +65,8 @@ interface Problem {
 
 function makeProblem(M: number, V: number, k: number, seed: number): Problem {
   const rng = new Rng(seed);
-  const logits = randomValues(rng, M * V, 3);
-  const teacherLogits = randomValues(rng, M * V, 3);
+  const logits = randomFloat32Values(rng, M * V, 3);
+  const teacherLogits = randomFloat32Values(rng, M * V, 3);
   // Correlate the teacher with the student, as a trained teacher would be.
   for (let i = 0; i < M * V; i++) teacherLogits[i] = Math.fround(0.5 * teacherLogits[i] + logits[i]);
   return { M, V, k, logits, teacherLogits, targets: randomTokens(rng, M, V), mask: spreadMask(M, k) };

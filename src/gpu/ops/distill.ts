@@ -4,7 +4,7 @@
 import source from '../../../shaders/distill.wgsl?raw';
 import type { BufferSlice, Dispatch, KernelCache, KernelModule } from '../kernel.ts';
 import { UniformLayout } from '../uniforms.ts';
-import { grid1d, MAX_WORKGROUPS_PER_DIMENSION, WG_1D } from '../workgroups.ts';
+import { grid1d, rowGrid, WG_1D } from '../workgroups.ts';
 import { checkKeptCount } from './select.ts';
 
 export const DistillSizes = new UniformLayout('DistillSizes', [
@@ -20,10 +20,6 @@ const FORWARD_FLOPS = 13;
 // differences, a multiply by τ, then 1 − λ, three multiplies and one add.
 const BACKWARD_FLOPS = 19;
 
-function rowGrid(rows: number): [number, number, number] {
-  if (rows <= MAX_WORKGROUPS_PER_DIMENSION) return [rows, 1, 1];
-  return [MAX_WORKGROUPS_PER_DIMENSION, Math.ceil(rows / MAX_WORKGROUPS_PER_DIMENSION), 1];
-}
 
 function checkTemperature(op: string, temperature: number): void {
   if (!Number.isFinite(temperature) || temperature <= 0) {

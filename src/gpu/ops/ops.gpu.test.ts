@@ -6,7 +6,7 @@
 // tolerance is a few times that for its longest reduction.
 
 import { describe, expect, test } from 'vitest';
-import { Rng } from '../../data/rng.ts';
+import { randomFloat32Values, randomTokens, Rng } from '../../data/rng.ts';
 import * as ref from '../../reference/index.ts';
 import {
   expectClose, readF32, readU32, runChecked, testDevice, testKernels, uploadF32, uploadI32, uploadU32, zerosF32,
@@ -22,18 +22,6 @@ import { matmulBackward, matmulForward } from './matmul.ts';
 import { gradNorm, GradNormSizes, gradNormPartialCount, lossStatistics, LossStatisticsSizes, METRIC_FIELDS, METRIC_STRIDE } from './metrics.ts';
 import { SELECT_STATS, selectTopK } from './select.ts';
 
-function randomValues(rng: Rng, n: number, scale = 1): Float64Array {
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = Math.fround(rng.normal() * scale);
-  return out;
-}
-
-function randomTokens(rng: Rng, n: number, V: number): Int32Array {
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) out[i] = rng.int(V);
-  return out;
-}
-
 const TIGHT = { atol: 1e-5, rtol: 1e-4 };
 
 describe('encoder', () => {
@@ -44,13 +32,13 @@ describe('encoder', () => {
     const B = 3, T = 5, C = 7, V = 11, maxT = 6;
     const inp = randomTokens(rng, B * T, V);
     inp[0] = inp[4] = inp[9] = 2; // repeated tokens exercise the ordered accumulation
-    const wte = randomValues(rng, V * C);
-    const wpe = randomValues(rng, maxT * C);
-    const dout = randomValues(rng, B * T * C);
+    const wte = randomFloat32Values(rng, V * C);
+    const wpe = randomFloat32Values(rng, maxT * C);
+    const dout = randomFloat32Values(rng, B * T * C);
 
     const out = zerosF32(device, 'out', B * T * C);
-    const dwteInit = randomValues(rng, V * C);
-    const dwpeInit = randomValues(rng, maxT * C);
+    const dwteInit = randomFloat32Values(rng, V * C);
+    const dwpeInit = randomFloat32Values(rng, maxT * C);
     const dwte = uploadF32(device, 'dwte', dwteInit);
     const dwpe = uploadF32(device, 'dwpe', dwpeInit);
     const inpBuf = uploadI32(device, 'inp', inp);
@@ -79,13 +67,13 @@ describe('layernorm', () => {
     const { device } = await testDevice();
     const kernels = await testKernels();
     const rng = new Rng(N * 100 + C);
-    const inp = randomValues(rng, N * C, 2);
-    const weight = randomValues(rng, C);
-    const bias = randomValues(rng, C);
-    const dout = randomValues(rng, N * C);
-    const dinpInit = randomValues(rng, N * C);
-    const dweightInit = randomValues(rng, C);
-    const dbiasInit = randomValues(rng, C);
+    const inp = randomFloat32Values(rng, N * C, 2);
+    const weight = randomFloat32Values(rng, C);
+    const bias = randomFloat32Values(rng, C);
+    const dout = randomFloat32Values(rng, N * C);
+    const dinpInit = randomFloat32Values(rng, N * C);
+    const dweightInit = randomFloat32Values(rng, C);
+    const dbiasInit = randomFloat32Values(rng, C);
 
     const b = {
       out: zerosF32(device, 'out', N * C), mean: zerosF32(device, 'mean', N), rstd: zerosF32(device, 'rstd', N),
@@ -118,13 +106,13 @@ describe('matmul', () => {
     const { device } = await testDevice();
     const kernels = await testKernels();
     const rng = new Rng(N + 7 * C + 31 * OC);
-    const inp = randomValues(rng, N * C);
-    const weight = randomValues(rng, OC * C);
-    const biasValues = randomValues(rng, OC);
-    const dout = randomValues(rng, N * OC);
-    const dinpInit = randomValues(rng, N * C);
-    const dweightInit = randomValues(rng, OC * C);
-    const dbiasInit = randomValues(rng, OC);
+    const inp = randomFloat32Values(rng, N * C);
+    const weight = randomFloat32Values(rng, OC * C);
+    const biasValues = randomFloat32Values(rng, OC);
+    const dout = randomFloat32Values(rng, N * OC);
+    const dinpInit = randomFloat32Values(rng, N * C);
+    const dweightInit = randomFloat32Values(rng, OC * C);
+    const dbiasInit = randomFloat32Values(rng, OC);
 
     const b = {
       out: zerosF32(device, 'out', N * OC), inp: uploadF32(device, 'inp', inp), weight: uploadF32(device, 'weight', weight),
@@ -152,11 +140,11 @@ describe('elementwise', () => {
     const kernels = await testKernels();
     const rng = new Rng(5);
     const N = 1000;
-    const x = randomValues(rng, N, 3);
-    const y = randomValues(rng, N);
-    const dout = randomValues(rng, N);
-    const dinpInit = randomValues(rng, N);
-    const d2Init = randomValues(rng, N);
+    const x = randomFloat32Values(rng, N, 3);
+    const y = randomFloat32Values(rng, N);
+    const dout = randomFloat32Values(rng, N);
+    const dinpInit = randomFloat32Values(rng, N);
+    const d2Init = randomFloat32Values(rng, N);
     const b = {
       out: zerosF32(device, 'gelu', N), sum: zerosF32(device, 'sum', N), x: uploadF32(device, 'x', x), y: uploadF32(device, 'y', y),
       dout: uploadF32(device, 'dout', dout), dinp: uploadF32(device, 'dinp', dinpInit),
@@ -197,9 +185,9 @@ describe('attention', () => {
     const { device } = await testDevice();
     const kernels = await testKernels();
     const rng = new Rng(B * 1000 + T);
-    const inp = randomValues(rng, B * T * 3 * C);
-    const dout = randomValues(rng, B * T * C);
-    const dinpInit = randomValues(rng, B * T * 3 * C);
+    const inp = randomFloat32Values(rng, B * T * 3 * C);
+    const dout = randomFloat32Values(rng, B * T * C);
+    const dinpInit = randomFloat32Values(rng, B * T * 3 * C);
     const b = {
       out: zerosF32(device, 'out', B * T * C), att: zerosF32(device, 'att', B * NH * T * T),
       dpreatt: zerosF32(device, 'dpreatt', B * NH * T * T), inp: uploadF32(device, 'inp', inp),
@@ -227,7 +215,7 @@ describe('crossentropy', () => {
     const { device } = await testDevice();
     const kernels = await testKernels();
     const rng = new Rng(M * V);
-    const logits = randomValues(rng, M * V, 3);
+    const logits = randomFloat32Values(rng, M * V, 3);
     const targets = randomTokens(rng, M, V);
     const mask = new Uint32Array(M);
     for (let i = 0; i < k; i++) mask[(i * 7) % M] = 1;
@@ -262,8 +250,8 @@ describe('kept rows', () => {
     const keptIndices: number[] = [];
     for (let i = 0; i < M; i++) if (i % 3 !== 1) { mask[i] = 1; keptIndices.push(i); }
     const k = keptIndices.length;
-    const inp = randomValues(rng, M * C);
-    const logits = randomValues(rng, M * V, 2);
+    const inp = randomFloat32Values(rng, M * C);
+    const logits = randomFloat32Values(rng, M * V, 2);
     const targets = randomTokens(rng, M, V);
 
     const rowsUniform = kernels.uniform('rows', RowSizes.pack({ rows: k, C }));
@@ -307,7 +295,7 @@ describe('kept rows', () => {
     const tokens = Int32Array.from({ length: rows * T }, () => rng.int(50257));
     tokens[0] = 1; // small ids are f32 denormals as bit patterns: they must survive the copy
     const indices = [0, 3, 4, 8];
-    const values = randomValues(rng, rows * T);
+    const values = randomFloat32Values(rng, rows * T);
     const uniform = kernels.uniform('rowsU32', RowSizes.pack({ rows: indices.length, C: T }));
     const b = {
       tokens: uploadI32(device, 'tokens', tokens), gathered: zerosF32(device, 'gathered', rows * T), indices: uploadU32(device, 'indices', indices),
@@ -411,10 +399,10 @@ describe('optimizer and metrics', () => {
     const kernels = await testKernels();
     const rng = new Rng(11);
     const P = 5000;
-    const params = randomValues(rng, P);
-    const grads = randomValues(rng, P, 0.5);
-    const m0 = randomValues(rng, P, 0.01);
-    const v0 = Float64Array.from(randomValues(rng, P, 0.01), (x) => Math.fround(x * x));
+    const params = randomFloat32Values(rng, P);
+    const grads = randomFloat32Values(rng, P, 0.5);
+    const m0 = randomFloat32Values(rng, P, 0.01);
+    const v0 = Float64Array.from(randomFloat32Values(rng, P, 0.01), (x) => Math.fround(x * x));
     const decayRanges = [[0, 1000], [3000, 4100]];
     const hp = { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, step: 3 };
     const maxNorm = 1.0;
