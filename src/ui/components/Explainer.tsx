@@ -63,7 +63,7 @@ export function Explainer() {
         </li>
         <li><strong>Selected-token ratio</strong> is k/M: 1 for CLM, ⌈(1 − α)·M⌉/M for ESLM.</li>
         <li><strong>α over time</strong> plots each step's α: constant for most strategies, moved within [α<sub>min</sub>, α<sub>max</sub>] by Ada-ESLM.</li>
-        <li><strong>FLOPs saved</strong>: executed counts the kernels really run (selection skips the cross-entropy and LM-head backward of dropped rows, which dominates with a large vocabulary); nominal uses the usual 2N forward plus 4N backward per kept token. Both are relative to the CLM run at the same step.</li>
+        <li><strong>FLOPs saved</strong>: executed counts the kernels really run (dropped rows skip the cross-entropy and LM-head backward, which dominates with a large vocabulary, and the final LayerNorm and last block's position-wise backward; earlier blocks still run on every position, because later kept tokens attend to them); nominal uses the usual 2N forward plus 4N backward per kept token. Both are relative to the CLM run at the same step.</li>
         <li><strong>Tokens per second</strong> is the throughput of each step on this GPU.</li>
         <li>Switch the x-axis to <strong>cumulative executed FLOPs</strong> to read off whether a run reaches the same perplexity for less compute.</li>
         <li>In the <strong>token view</strong>, darker tokens scored higher; outlined tokens were kept. The histogram marks VaR (dashed) and CVaR (solid), except for Random, which keeps tokens without a score, and Rho-1, which selects by excess loss rather than the loss shown.</li>
