@@ -65,6 +65,7 @@ fn attentionForward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
 @group(0) @binding(2) var<storage, read> inpS: array<f32>;          // (B,T,3C)
 @group(0) @binding(3) var<storage, read> attS: array<f32>;          // (B,NH,T,T)
 @group(0) @binding(4) var<uniform> sizesS: AttentionSizes;
+@group(0) @binding(5) var<storage, read> activeLengthsS: array<u32>; // (B) when sizesS.skipRows = 1
 
 // One thread per (b, h, t): datt[t2] = dout[t]·v[t2]; the softmax backward gives
 // dpreatt[t2] = att[t2]·(datt[t2] − Σ_t3 att[t3]·datt[t3]); the 1/√HS of the scores is
@@ -83,6 +84,9 @@ fn attentionBackwardScores(@builtin(global_invocation_id) gid: vec3<u32>, @built
   let scale = 1.0 / sqrt(f32(HS));
   let row = index * T;
   let o = (b * T + t) * C + h * HS;
+  // A query after its sequence's last kept token has zero dout; the key/value kernel
+  // never reads its dpreatt row.
+  if (sizesS.skipRows != 0u && t >= activeLengthsS[b]) { return; }
 
   var weighted: f32 = 0.0;
   for (var t2: u32 = 0u; t2 <= t; t2++) {
@@ -105,6 +109,7 @@ fn attentionBackwardScores(@builtin(global_invocation_id) gid: vec3<u32>, @built
 @group(0) @binding(1) var<storage, read> dpreattQ: array<f32>;     // (B,NH,T,T)
 @group(0) @binding(2) var<storage, read> inpQ: array<f32>;         // (B,T,3C)
 @group(0) @binding(3) var<uniform> sizesQ: AttentionSizes;
+@group(0) @binding(4) var<storage, read> activeLengthsQ: array<u32>; // (B) when sizesQ.skipRows = 1
 
 // dq[b,t,h,d] += Σ_{t2 ≤ t} dpreatt[b,h,t,t2]·k[b,t2,h,d]; one thread per (b,t,channel).
 @compute @workgroup_size(WG_1D)
@@ -120,6 +125,7 @@ fn attentionBackwardQuery(@builtin(global_invocation_id) gid: vec3<u32>, @builti
   let HS = C / NH;
   let h = channel / HS;
   let row = ((b * NH + h) * T + t) * T;
+  if (sizesQ.skipRows != 0u && t >= activeLengthsQ[b]) { return; }
 
   var acc: f32 = 0.0;
   for (var t2: u32 = 0u; t2 <= t; t2++) {
@@ -134,6 +140,7 @@ fn attentionBackwardQuery(@builtin(global_invocation_id) gid: vec3<u32>, @builti
 @group(0) @binding(3) var<storage, read> doutKV: array<f32>;       // (B,T,C)
 @group(0) @binding(4) var<storage, read> inpKV: array<f32>;        // (B,T,3C)
 @group(0) @binding(5) var<uniform> sizesKV: AttentionSizes;
+@group(0) @binding(6) var<storage, read> activeLengthsKV: array<u32>; // (B) when sizesKV.skipRows = 1
 
 // dk[b,t2,h,d] += Σ_{t ≥ t2} dpreatt[b,h,t,t2]·q[b,t,h,d] and
 // dv[b,t2,h,d] += Σ_{t ≥ t2} att[b,h,t,t2]·dout[b,t,h,d]; one thread per (b,t2,channel).
@@ -150,10 +157,14 @@ fn attentionBackwardKeyValue(@builtin(global_invocation_id) gid: vec3<u32>, @bui
   let HS = C / NH;
   let h = channel / HS;
   let headRows = (b * NH + h) * T;
+  // Queries after the sequence's last kept token contribute nothing, so the sum stops there.
+  var end = T;
+  if (sizesKV.skipRows != 0u) { end = activeLengthsKV[b]; }
+  if (t2 >= end) { return; }
 
   var dk: f32 = 0.0;
   var dv: f32 = 0.0;
-  for (var t: u32 = t2; t < T; t++) {
+  for (var t: u32 = t2; t < end; t++) {
     let entry = (headRows + t) * T + t2;
     dk += dpreattKV[entry] * inpKV[(b * T + t) * 3u * C + channel];
     dv += attKV[entry] * doutKV[(b * T + t) * C + channel];

@@ -21,6 +21,7 @@ fn geluForward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
 @group(0) @binding(1) var<storage, read> inpGelu: array<f32>;     // (N)
 @group(0) @binding(2) var<storage, read> dout: array<f32>;        // (N)
 @group(0) @binding(3) var<uniform> sizesGelu: ElementwiseSizes;
+@group(0) @binding(4) var<storage, read> activeLengthsGelu: array<u32>; // (B) when sizesGelu.skipT > 0
 
 // d gelu/dx = 0.5·(1 + tanh u) + 0.5·x·(1 − tanh² u)·√(2/π)·(1 + 3·0.044715·x²),
 // with u = √(2/π)·(x + 0.044715·x³).
@@ -28,6 +29,11 @@ fn geluForward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
 fn geluBackward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flatIndex(gid, nwg, WG_1D);
   if (i >= sizesGelu.N) { return; }
+  // Element i is in row i / rowWidth; a row after its sequence's last kept token has zero dout.
+  if (sizesGelu.skipT != 0u) {
+    let row = i / sizesGelu.rowWidth;
+    if ((row % sizesGelu.skipT) >= activeLengthsGelu[row / sizesGelu.skipT]) { return; }
+  }
   let x = inpGelu[i];
   let u = GELU_SCALING * (x + 0.044715 * x * x * x);
   let tanhU = tanh(u);

@@ -45,6 +45,7 @@ fn layernormForward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
 @group(0) @binding(4) var<storage, read> meanIn: array<f32>;      // (N)
 @group(0) @binding(5) var<storage, read> rstdIn: array<f32>;      // (N)
 @group(0) @binding(6) var<uniform> sizesIn: LayernormSizes;
+@group(0) @binding(7) var<storage, read> activeLengthsIn: array<u32>; // (B) when sizesIn.skipT > 0
 
 // With n = (x − mean)·rstd and g = w·dout:
 // dx = rstd·(g − mean_c(g) − n·mean_c(g·n)).
@@ -52,6 +53,8 @@ fn layernormForward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
 fn layernormBackwardInput(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let row = flatIndex(gid, nwg, WG_1D);
   if (row >= sizesIn.N) { return; }
+  // A row after its sequence's last kept token has zero dout: dinp stays as it is.
+  if (sizesIn.skipT != 0u && (row % sizesIn.skipT) >= activeLengthsIn[row / sizesIn.skipT]) { return; }
   let C = sizesIn.C;
   let base = row * C;
   let m = meanIn[row];
@@ -82,20 +85,30 @@ fn layernormBackwardInput(@builtin(global_invocation_id) gid: vec3<u32>, @builti
 @group(0) @binding(4) var<storage, read> meanPar: array<f32>;       // (N)
 @group(0) @binding(5) var<storage, read> rstdPar: array<f32>;       // (N)
 @group(0) @binding(6) var<uniform> sizesPar: LayernormSizes;
+@group(0) @binding(7) var<storage, read> activeLengthsPar: array<u32>; // (B) when sizesPar.skipT > 0
 
-// dweight[c] += Σ_rows n·dout, dbias[c] += Σ_rows dout; one thread per channel.
+// dweight[c] += Σ_rows n·dout, dbias[c] += Σ_rows dout; one thread per channel, each
+// sequence's rows cut at its active length when skipT > 0.
 @compute @workgroup_size(WG_1D)
 fn layernormBackwardParams(@builtin(global_invocation_id) gid: vec3<u32>) {
   let c = gid.x;
   let C = sizesPar.C;
   if (c >= C) { return; }
+  let segmented = sizesPar.skipT != 0u;
+  let segmentLength = select(sizesPar.N, sizesPar.skipT, segmented);
+  let segments = select(1u, sizesPar.N / max(sizesPar.skipT, 1u), segmented);
   var sumW: f32 = 0.0;
   var sumB: f32 = 0.0;
-  for (var row: u32 = 0u; row < sizesPar.N; row++) {
-    let g = doutPar[row * C + c];
-    let n = (inpPar[row * C + c] - meanPar[row]) * rstdPar[row];
-    sumW += n * g;
-    sumB += g;
+  for (var s: u32 = 0u; s < segments; s++) {
+    let start = s * segmentLength;
+    var end = start + segmentLength;
+    if (segmented) { end = start + activeLengthsPar[s]; }
+    for (var row: u32 = start; row < end; row++) {
+      let g = doutPar[row * C + c];
+      let n = (inpPar[row * C + c] - meanPar[row]) * rstdPar[row];
+      sumW += n * g;
+      sumB += g;
+    }
   }
   dweight[c] += sumW;
   dbias[c] += sumB;

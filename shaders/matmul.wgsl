@@ -19,6 +19,14 @@ override ACCUMULATE: bool = false;
 @group(0) @binding(2) var<storage, read> b: array<f32>;          // (K,N) or (N,K)
 @group(0) @binding(3) var<storage, read> bias: array<f32>;       // (N), read only when HAS_BIAS
 @group(0) @binding(4) var<uniform> sizes: MatmulSizes;
+@group(0) @binding(5) var<storage, read> activeLengths: array<u32>; // (B) rows kept per sequence when sizes.skipT > 0
+
+// With skipT > 0, row r of a (B·T)-row operand is position r % T of sequence r / T, and
+// rows at or after that sequence's active length hold zero gradient, so they are skipped.
+fn rowActive(row: u32) -> bool {
+  if (sizes.skipT == 0u) { return true; }
+  return (row % sizes.skipT) < activeLengths[row / sizes.skipT];
+}
 
 fn loadA(row: u32, k: u32) -> f32 {
   if (TRANS_A) { return a[k * sizes.M + row]; }
@@ -49,6 +57,14 @@ fn matmul(@builtin(global_invocation_id) gid: vec3<u32>) {
   let col0 = gid.x * 4u;
   let row0 = gid.y * 4u;
   if (row0 >= sizes.M || col0 >= sizes.N) { return; }
+  // Output rows are token positions: a block of inactive rows keeps its (zero) value.
+  if (!TRANS_A && sizes.skipT != 0u) {
+    var anyActive = false;
+    for (var i: u32 = 0u; i < 4u; i++) {
+      if (row0 + i < sizes.M && rowActive(row0 + i)) { anyActive = true; }
+    }
+    if (!anyActive) { return; }
+  }
 
   // Clamped indices keep edge loads in bounds; their results are never stored.
   let lastRow = sizes.M - 1u;
@@ -66,12 +82,22 @@ fn matmul(@builtin(global_invocation_id) gid: vec3<u32>) {
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
-  for (var k: u32 = 0u; k < sizes.K; k++) {
-    let bk = vec4<f32>(loadB(k, c0), loadB(k, c1), loadB(k, c2), loadB(k, c3));
-    acc0 += loadA(r0, k) * bk;
-    acc1 += loadA(r1, k) * bk;
-    acc2 += loadA(r2, k) * bk;
-    acc3 += loadA(r3, k) * bk;
+  // The reduction runs over segments: one of length K, or with TRANS_A and skipT > 0 one
+  // per sequence, cut at its active length (the reduced rows are token positions).
+  let segmented = TRANS_A && sizes.skipT != 0u;
+  let segmentLength = select(sizes.K, sizes.skipT, segmented);
+  let segments = select(1u, sizes.K / max(sizes.skipT, 1u), segmented);
+  for (var s: u32 = 0u; s < segments; s++) {
+    let start = s * segmentLength;
+    var end = start + segmentLength;
+    if (segmented) { end = start + activeLengths[s]; }
+    for (var k: u32 = start; k < end; k++) {
+      let bk = vec4<f32>(loadB(k, c0), loadB(k, c1), loadB(k, c2), loadB(k, c3));
+      acc0 += loadA(r0, k) * bk;
+      acc1 += loadA(r1, k) * bk;
+      acc2 += loadA(r2, k) * bk;
+      acc3 += loadA(r3, k) * bk;
+    }
   }
 
   storeRow(row0, col0, acc0);
@@ -83,16 +109,26 @@ fn matmul(@builtin(global_invocation_id) gid: vec3<u32>) {
 @group(0) @binding(0) var<storage, read_write> dbias: array<f32>; // (N)
 @group(0) @binding(1) var<storage, read> dout: array<f32>;        // (M,N)
 @group(0) @binding(2) var<uniform> sizesBias: MatmulSizes;
+@group(0) @binding(3) var<storage, read> activeLengthsBias: array<u32>; // (B) when sizesBias.skipT > 0
 
-// dbias[n] += Σ_rows dout[row, n]; one thread per column, rows in order.
+// dbias[n] += Σ_rows dout[row, n]; one thread per column, rows in order, each sequence's
+// rows cut at its active length when skipT > 0.
 @compute @workgroup_size(WG_MATMUL * WG_MATMUL)
 fn matmulBackwardBias(@builtin(global_invocation_id) gid: vec3<u32>) {
   let col = gid.x;
   let N = sizesBias.N;
   if (col >= N) { return; }
+  let segmented = sizesBias.skipT != 0u;
+  let segmentLength = select(sizesBias.M, sizesBias.skipT, segmented);
+  let segments = select(1u, sizesBias.M / max(sizesBias.skipT, 1u), segmented);
   var sum: f32 = 0.0;
-  for (var row: u32 = 0u; row < sizesBias.M; row++) {
-    sum += dout[row * N + col];
+  for (var s: u32 = 0u; s < segments; s++) {
+    let start = s * segmentLength;
+    var end = start + segmentLength;
+    if (segmented) { end = start + activeLengthsBias[s]; }
+    for (var row: u32 = start; row < end; row++) {
+      sum += dout[row * N + col];
+    }
   }
   dbias[col] += sum;
 }

@@ -113,3 +113,50 @@ fn gradNormFinal() {
   ringNorm[base + METRIC_GRAD_NORM] = norm;
   ringNorm[base + METRIC_CLIP_SCALE] = scale;
 }
+
+@group(0) @binding(0) var<storage, read_write> activeLengths: array<u32>; // (B)
+@group(0) @binding(1) var<storage, read_write> ringActive: array<f32>;    // (slots, METRIC_STRIDE)
+@group(0) @binding(2) var<storage, read> maskActive: array<u32>;         // (B,T), 1 = kept
+@group(0) @binding(3) var<uniform> sizesActive: ActiveLengthSizes;
+
+var<workgroup> partialRows: array<u32, WG_REDUCE>;
+var<workgroup> partialPairs: array<u32, WG_REDUCE>;
+
+// activeLengths[b] = 1 + the position of sequence b's last kept token (0 when none):
+// later positions get no gradient in any layer, because only later tokens attend to
+// them. The ring records Σ_b length (active rows) and Σ_b length·(length + 1)/2 (active
+// causal pairs) as u32 bit patterns, for the executed FLOPs.
+@compute @workgroup_size(WG_REDUCE)
+fn activeLengthsForward(@builtin(local_invocation_id) lid: vec3<u32>) {
+  let tid = lid.x;
+  let T = sizesActive.T;
+  var rows: u32 = 0u;
+  var pairs: u32 = 0u;
+  for (var b: u32 = tid; b < sizesActive.B; b += WG_REDUCE) {
+    var length: u32 = 0u;
+    for (var t: u32 = T; t > 0u; t--) {
+      if (maskActive[b * T + t - 1u] != 0u) {
+        length = t;
+        break;
+      }
+    }
+    activeLengths[b] = length;
+    rows += length;
+    pairs += length * (length + 1u) / 2u;
+  }
+  partialRows[tid] = rows;
+  partialPairs[tid] = pairs;
+  workgroupBarrier();
+
+  if (tid == 0u) {
+    var totalRows: u32 = 0u;
+    var totalPairs: u32 = 0u;
+    for (var i: u32 = 0u; i < WG_REDUCE; i++) {
+      totalRows += partialRows[i];
+      totalPairs += partialPairs[i];
+    }
+    let base = sizesActive.slot * METRIC_STRIDE;
+    ringActive[base + METRIC_ACTIVE_ROWS] = bitcast<f32>(totalRows);
+    ringActive[base + METRIC_ACTIVE_PAIRS] = bitcast<f32>(totalPairs);
+  }
+}

@@ -39,6 +39,20 @@ export interface Dispatch {
    * kept row, on top of `flops`. Executed FLOPs are flops + flopsPerKeptRow·k.
    */
   flopsPerKeptRow?: number;
+  /**
+   * For kernels that skip positions after each sequence's last kept token: FLOPs per
+   * active row (a position at or before its sequence's last kept token), on top of `flops`.
+   */
+  flopsPerActiveRow?: number;
+  /** For attention kernels that skip those positions: FLOPs per active causal (query, key) pair. */
+  flopsPerActivePair?: number;
+}
+
+/** Counts that make a step's executed FLOPs: kept rows, and active rows and causal pairs. */
+export interface RowCounts {
+  kept: number;
+  activeRows: number;
+  activePairs: number;
 }
 
 /** Override constants every module may declare; each is set only where a module uses it. */
@@ -52,8 +66,12 @@ export class KernelCache {
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly uniformBuffers: GPUBuffer[] = [];
+  /** A small storage buffer bound where a kernel's optional input is not used. */
+  readonly placeholder: GPUBuffer;
 
-  constructor(readonly device: GPUDevice) {}
+  constructor(readonly device: GPUDevice) {
+    this.placeholder = device.createBuffer({ label: 'kernels.placeholder', size: 16, usage: GPUBufferUsage.STORAGE });
+  }
 
   private shaderModule(module: KernelModule): GPUShaderModule {
     let shader = this.modules.get(module.name);
@@ -127,6 +145,7 @@ export class KernelCache {
   destroy(): void {
     for (const buffer of this.uniformBuffers) buffer.destroy();
     this.uniformBuffers.length = 0;
+    this.placeholder.destroy();
   }
 }
 
@@ -141,11 +160,22 @@ export function encodeDispatches(encoder: GPUCommandEncoder, dispatches: readonl
   pass.end();
 }
 
-/** Sum of the FLOPs of a list of dispatches, for k kept rows in this step. */
-export function sumFlops(dispatches: readonly Dispatch[], k = 0): number {
+/**
+ * Sum of the FLOPs of a list of dispatches, for k kept rows in this step (a number), or
+ * for kept rows, active rows and active causal pairs.
+ */
+export function sumFlops(dispatches: readonly Dispatch[], counts: number | RowCounts = 0): number {
+  const { kept, activeRows, activePairs } = typeof counts === 'number' ? { kept: counts, activeRows: 0, activePairs: 0 } : counts;
   let total = 0;
-  for (const d of dispatches) total += d.flops + (d.flopsPerKeptRow ?? 0) * k;
+  for (const d of dispatches) {
+    total += d.flops + (d.flopsPerKeptRow ?? 0) * kept + (d.flopsPerActiveRow ?? 0) * activeRows + (d.flopsPerActivePair ?? 0) * activePairs;
+  }
   return total;
+}
+
+/** Re-express a dispatch sized for maxRows rows as fixed FLOPs plus FLOPs per active row. */
+export function perActiveRow(d: Dispatch, maxRows: number, fixedFlops = 0): Dispatch {
+  return { ...d, flops: fixedFlops, flopsPerActiveRow: (d.flops - fixedFlops) / maxRows };
 }
 
 /** Re-express a dispatch sized for maxRows kept rows as fixed FLOPs plus FLOPs per kept row. */

@@ -11,6 +11,8 @@ export class UniformLayout<Field extends string> {
   constructor(
     readonly name: string,
     readonly fields: readonly (readonly [Field, ScalarType])[],
+    /** Values of fields a caller may leave out. */
+    readonly defaults: Partial<Record<Field, number>> = {},
   ) {
     this.index = new Map(fields.map(([field], i) => [field, i]));
     this.byteSize = Math.max(16, Math.ceil((fields.length * 4) / 16) * 16);
@@ -22,12 +24,12 @@ export class UniformLayout<Field extends string> {
     return `struct ${this.name} {\n${body}\n}\n`;
   }
 
-  /** Pack values by field name; every field must be given, and integers must be integers. */
-  pack(values: Record<Field, number>): ArrayBuffer {
+  /** Pack values by field name; every field without a default must be given, and integers must be integers. */
+  pack(values: Partial<Record<Field, number>>): ArrayBuffer {
     const buffer = new ArrayBuffer(this.byteSize);
     const view = new DataView(buffer);
     for (const [field, type] of this.fields) {
-      const value = values[field];
+      const value = values[field] ?? this.defaults[field];
       if (value === undefined || Number.isNaN(value)) {
         throw new Error(`uniform ${this.name}.${field} is missing or NaN`);
       }

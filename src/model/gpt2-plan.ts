@@ -15,7 +15,7 @@ import { encoderBackward, encoderForward } from '../gpu/ops/encoder.ts';
 import { layernormBackward, layernormForward, LayernormSizes } from '../gpu/ops/layernorm.ts';
 import { gemm, matmulBackward, matmulBackwardBias, matmulForward, MatmulSizes } from '../gpu/ops/matmul.ts';
 import { gatherRows, RowSizes, scatterRows } from '../gpu/ops/rows.ts';
-import { gradNorm, lossStatistics } from '../gpu/ops/metrics.ts';
+import { activeLengthsForward, gradNorm, lossStatistics } from '../gpu/ops/metrics.ts';
 import { selectTopK } from '../gpu/ops/select.ts';
 import type { Gpt2Gpu } from './gpt2.ts';
 
@@ -247,27 +247,29 @@ function positionWiseBackward(kernels: KernelCache, model: Gpt2Gpu, l: number): 
   const { nEmbd: C } = model.config;
   const N = B * T;
   const dres = model.dact('dresidual');
+  const active = model.activeRows;
   const out: Dispatch[] = [];
   // residual3 = residual2 + fcproj: d fcproj = dres, and dres carries on as d residual2.
   out.push(...matmulBackward(kernels, {
     dinp: model.dact('dfchGelu', l), dweight: model.grad('fcprojw', l), dbias: model.grad('fcprojb', l),
     dout: dres, inp: model.act('fchGelu', l), weight: model.param('fcprojw', l),
-  }, { N, C: 4 * C, OC: C }, `fcproj${l}`));
-  out.push(...geluBackward(kernels, { dinp: model.dact('dfch', l), inp: model.act('fch', l), dout: model.dact('dfchGelu', l) }, { N: N * 4 * C }));
+  }, { N, C: 4 * C, OC: C }, `fcproj${l}`, active));
+  out.push(...geluBackward(kernels, { dinp: model.dact('dfch', l), inp: model.act('fch', l), dout: model.dact('dfchGelu', l) }, { N: N * 4 * C },
+    undefined, active && { ...active, rowWidth: 4 * C }));
   out.push(...matmulBackward(kernels, {
     dinp: model.dact('dln2', l), dweight: model.grad('fcw', l), dbias: model.grad('fcb', l),
     dout: model.dact('dfch', l), inp: model.act('ln2', l), weight: model.param('fcw', l),
-  }, { N, C, OC: 4 * C }, `fc${l}`));
+  }, { N, C, OC: 4 * C }, `fc${l}`, active));
   out.push(...layernormBackward(kernels, {
     dinp: dres, dweight: model.grad('ln2w', l), dbias: model.grad('ln2b', l), dout: model.dact('dln2', l),
     inp: model.act('residual2', l), weight: model.param('ln2w', l), mean: model.act('ln2Mean', l), rstd: model.act('ln2Rstd', l),
-  }, { N, C }));
+  }, { N, C }, undefined, active));
 
   // residual2 = residual + attproj: d attproj = dres, and dres carries on as d residual.
   out.push(...matmulBackward(kernels, {
     dinp: model.dact('datty', l), dweight: model.grad('attprojw', l), dbias: model.grad('attprojb', l),
     dout: dres, inp: model.act('atty', l), weight: model.param('attprojw', l),
-  }, { N, C, OC: C }, `attproj${l}`));
+  }, { N, C, OC: C }, `attproj${l}`, active));
   return out;
 }
 
@@ -277,8 +279,15 @@ export function buildBackward(kernels: KernelCache, model: Gpt2Gpu): Dispatch[] 
   const N = B * T;
   const out: Dispatch[] = [];
 
+  const active = model.activeRows;
   if (model.rowSkipping) {
-    // Kept rows only, down to the last block's attention: dresidual becomes d residual2[L−1].
+    // Positions after each sequence's last kept token get no gradient in any layer: their
+    // per-sequence cut, then the kept rows only down to the last block's attention, where
+    // dresidual becomes d residual2[L−1].
+    out.push(...activeLengthsForward(kernels, {
+      activeLengths: model.whole(model.activeLengths), ring: model.whole(model.ring), mask: model.whole(model.mask),
+      uniform: model.uniforms.activeLengths,
+    }));
     out.push(...lmHeadBackwardKept(kernels, model), ...finalBackwardKept(kernels, model));
   } else {
     // Cross-entropy (mask, 1/k), the tied LM head into dlnf, then the final LayerNorm:
@@ -299,21 +308,21 @@ export function buildBackward(kernels: KernelCache, model: Gpt2Gpu): Dispatch[] 
     out.push(...attentionBackward(kernels, {
       dinp: model.dact('dqkv', l), dpreatt: model.dact('dpreatt', l), dout: model.dact('datty', l),
       inp: model.act('qkv', l), att: model.act('att', l),
-    }, { B, T, C, NH }));
+    }, { B, T, C, NH }, active?.lengths));
     out.push(...matmulBackward(kernels, {
       dinp: model.dact('dln1', l), dweight: model.grad('qkvw', l), dbias: model.grad('qkvb', l),
       dout: model.dact('dqkv', l), inp: model.act('ln1', l), weight: model.param('qkvw', l),
-    }, { N, C, OC: 3 * C }, `qkv${l}`));
+    }, { N, C, OC: 3 * C }, `qkv${l}`, active));
     out.push(...layernormBackward(kernels, {
       dinp: dres, dweight: model.grad('ln1w', l), dbias: model.grad('ln1b', l), dout: model.dact('dln1', l),
       inp: residual, weight: model.param('ln1w', l), mean: model.act('ln1Mean', l), rstd: model.act('ln1Rstd', l),
-    }, { N, C }));
+    }, { N, C }, undefined, active));
   }
 
   // Embeddings: wte accumulates on top of the LM head's gradient.
   out.push(...encoderBackward(kernels, {
     dwte: model.grad('wte'), dwpe: model.grad('wpe'), dout: model.dact('dresidual'), inp: model.whole(model.inputs),
-  }, { B, T, C, V }));
+  }, { B, T, C, V }, active?.lengths));
   return out;
 }
 

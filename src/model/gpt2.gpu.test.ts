@@ -5,6 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import { Rng } from '../data/rng.ts';
 import { readFloat32, readUint32 } from '../gpu/buffers.ts';
+import { METRIC_FIELDS } from '../gpu/ops/metrics.ts';
 import { encodeDispatches, KernelCache } from '../gpu/kernel.ts';
 import { gpt2TrainStep, keptCount, type SelectionStrategy } from '../reference/index.ts';
 import { expectClose, expectEqual, testDevice } from '../gpu/testing.ts';
@@ -99,8 +100,32 @@ describe('GPT-2 training step', () => {
   });
 });
 
+/** The selection mask of a first step on the batch, read from a fresh model. */
+async function expectedMask(batch: { inputs: Int32Array; targets: Int32Array }, k: number): Promise<Uint32Array> {
+  const { device } = await testDevice();
+  const model = await makeModel('eslm-loss');
+  encodeStep(model, batch, k, { ...HYPER, step: 1 });
+  const mask = (await readUint32(device, model.mask)).slice(0, DIMS.B * DIMS.T);
+  model.destroy();
+  return mask;
+}
+
+/** Σ over sequences of 1 + the last kept position (0 when a sequence keeps nothing). */
+function activeRowCount(mask: Uint32Array, B: number, T: number): number {
+  let total = 0;
+  for (let b = 0; b < B; b++) {
+    for (let t = T; t > 0; t--) {
+      if (mask[b * T + t - 1]) {
+        total += t;
+        break;
+      }
+    }
+  }
+  return total;
+}
+
 describe('kept-row backward', () => {
-  test.each([0.6, 0])('equals the dense masked backward at alpha=%s', async (alpha) => {
+  test.each([0.6, 0.9, 0])('equals the dense masked backward at alpha=%s', async (alpha) => {
     const { device } = await testDevice();
     const M = DIMS.B * DIMS.T;
     const k = keptCount(alpha, M);
@@ -109,10 +134,21 @@ describe('kept-row backward', () => {
     for (const rowSkipping of [true, false]) {
       const model = await makeModel('eslm-loss', 1, rowSkipping);
       encodeStep(model, batch, k, { ...HYPER, step: 1 });
-      results.push({ grads: await readFloat32(device, model.grads), flops: model.trainingStepFlops(k), denseFlops: model.trainingStepFlops(M) });
+      const ring = await readUint32(device, model.ring);
+      const activeRows = ring[METRIC_FIELDS.indexOf('activeRows')];
+      const activePairs = ring[METRIC_FIELDS.indexOf('activePairs')];
+      results.push({
+        grads: await readFloat32(device, model.grads),
+        flops: rowSkipping ? model.trainingStepFlops(k, { activeRows, activePairs }) : model.trainingStepFlops(k),
+        denseFlops: model.trainingStepFlops(M), activeRows,
+      });
       model.destroy();
     }
     const [kept, dense] = results;
+    // Positions after each sequence's last kept token were skipped, when there were any.
+    const mask = await expectedMask(batch, k);
+    expect(kept.activeRows).toBe(activeRowCount(mask, DIMS.B, DIMS.T));
+    if (alpha >= 0.9) expect(kept.activeRows).toBeLessThan(M);
     // Dropped rows only add exact zeros to the same sums in the same order, so the two agree bit for bit.
     expectEqual('parameter gradients', kept.grads, dense.grads);
     if (alpha > 0) expect(kept.flops).toBeLessThan(dense.flops);

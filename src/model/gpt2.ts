@@ -12,7 +12,7 @@ import { CrossentropySizes } from '../gpu/ops/crossentropy.ts';
 import { DistillSizes } from '../gpu/ops/distill.ts';
 import { MatmulSizes } from '../gpu/ops/matmul.ts';
 import { RowSizes } from '../gpu/ops/rows.ts';
-import { GRAD_NORM_PER_THREAD, gradNormPartialCount, GradNormSizes, LossStatisticsSizes, METRIC_STRIDE } from '../gpu/ops/metrics.ts';
+import { ActiveLengthSizes, GRAD_NORM_PER_THREAD, gradNormPartialCount, GradNormSizes, LossStatisticsSizes, METRIC_STRIDE } from '../gpu/ops/metrics.ts';
 import { checkKeptCount, SELECT_STATS_LENGTH, SelectSizes } from '../gpu/ops/select.ts';
 import {
   ACTIVATION_GRAD_TENSORS, ACTIVATION_TENSORS, OVERWRITTEN_GRAD_TENSORS, tensorAllocations,
@@ -109,6 +109,8 @@ export class Gpt2Gpu {
   readonly gradNormPartials: GPUBuffer;
   readonly decayRanges: GPUBuffer;
   readonly ring: GPUBuffer;
+  /** (B) 1 + each sequence's last kept position, for skipping later positions in the backward. */
+  readonly activeLengths: GPUBuffer;
   readonly acts: Record<ActivationName, GPUBuffer>;
   readonly dacts: Record<ActivationGradName, GPUBuffer>;
   readonly actAlloc: Record<ActivationName, TensorAllocation>;
@@ -125,6 +127,7 @@ export class Gpt2Gpu {
     gradNorm: GPUBuffer;
     adamw: GPUBuffer;
     distill: GPUBuffer;
+    activeLengths: GPUBuffer;
   };
   /** Per-token KL to the teacher (M) and the softmax statistics of both models at τ (M,4); distillation only. */
   readonly kl: GPUBuffer;
@@ -186,6 +189,7 @@ export class Gpt2Gpu {
     this.normStats = this.storage('normStats', 2);
     this.gradNormPartials = this.storage('gradNormPartials', gradNormPartialCount(P));
     this.ring = this.storage('ring', this.ringSlots * METRIC_STRIDE);
+    this.activeLengths = this.storage('activeLengths', dims.B);
     const decayRanges = this.layout.ordered.filter((slot) => slot.spec.decay).flatMap((slot) => dataRanges(slot));
     this.decayRangeCount = decayRanges.length;
     this.decayRanges = this.storage('decayRanges', 2 * decayRanges.length);
@@ -215,6 +219,7 @@ export class Gpt2Gpu {
       gradNorm: kernels.uniform(`${label}.gradNorm`, new ArrayBuffer(GradNormSizes.byteSize)),
       adamw: kernels.uniform(`${label}.adamw`, new ArrayBuffer(AdamwParams.byteSize)),
       distill: kernels.uniform(`${label}.distill`, new ArrayBuffer(DistillSizes.byteSize)),
+      activeLengths: kernels.uniform(`${label}.activeLengths`, new ArrayBuffer(ActiveLengthSizes.byteSize)),
     };
     this.kl = this.storage('kl', this.distill ? this.M : 1);
     this.distillStats = this.storage('distillStats', this.distill ? 4 * this.M : 4);
@@ -283,10 +288,25 @@ export class Gpt2Gpu {
 
   // --- per-step host work ---------------------------------------------------------------
 
-  /** Executed FLOPs of one training step (forward, selection, statistics, backward, optimizer) keeping k tokens. */
-  trainingStepFlops(k: number): number {
+  /**
+   * Executed FLOPs of one training step (forward, selection, statistics, backward,
+   * optimizer) keeping k tokens; the active rows and pairs default to every position.
+   */
+  trainingStepFlops(k: number, active?: { activeRows: number; activePairs: number }): number {
+    const counts = { kept: k, ...(active ?? this.allPositionsActive()) };
     return [this.forward, this.selection, this.statistics, this.backward, this.optimizer]
-      .reduce((sum, list) => sum + sumFlops(list, k), 0);
+      .reduce((sum, list) => sum + sumFlops(list, counts), 0);
+  }
+
+  /** Active rows and causal pairs when every position is at or before a kept token. */
+  allPositionsActive(): { activeRows: number; activePairs: number } {
+    const { B, T } = this.dims;
+    return { activeRows: B * T, activePairs: (B * T * (T + 1)) / 2 };
+  }
+
+  /** The per-sequence active lengths for kernels that skip positions after the last kept token, when row skipping is on. */
+  get activeRows(): { lengths: BufferSlice; T: number } | undefined {
+    return this.rowSkipping ? { lengths: this.whole(this.activeLengths), T: this.dims.T } : undefined;
   }
 
   uploadParameters(values: Float32Array): void {
@@ -327,6 +347,7 @@ export class Gpt2Gpu {
       for (const { buffer, pack } of this.keptCountUniforms) queue.writeBuffer(buffer, 0, pack(k));
     }
     queue.writeBuffer(this.uniforms.statistics, 0, LossStatisticsSizes.pack({ M: this.M, slot }));
+    queue.writeBuffer(this.uniforms.activeLengths, 0, ActiveLengthSizes.pack({ B: this.dims.B, T: this.dims.T, slot }));
     queue.writeBuffer(this.uniforms.gradNorm, 0, GradNormSizes.pack({
       P, perThread: GRAD_NORM_PER_THREAD, partialCount: gradNormPartialCount(P), slot, maxNorm: adamw.gradClip,
     }));

@@ -7,6 +7,9 @@ import type { Batch } from '../data/batches.ts';
 import { Rng } from '../data/rng.ts';
 import { createStorage, elementSlice } from '../gpu/buffers.ts';
 import { encodeDispatches, sumFlops, type Dispatch, type KernelCache } from '../gpu/kernel.ts';
+
+/** Positions whose backward runs in the earlier blocks (rows) and their causal pairs. */
+type ActiveCounts = { activeRows: number; activePairs: number };
 import { differenceForward } from '../gpu/ops/elementwise.ts';
 import { METRIC_FIELDS, METRIC_STRIDE, type MetricField } from '../gpu/ops/metrics.ts';
 import type { BatchDims } from '../model/activations.ts';
@@ -62,7 +65,8 @@ interface PendingStep {
   lr: number;
   alpha: number;
   k: number;
-  executedFlops: number;
+  /** Executed FLOPs for the step's active rows and pairs, known once its metrics are read back. */
+  executedFlops: (active: ActiveCounts) => number;
   nominalFlops: number;
   submitted: number;
   ms?: number;
@@ -92,6 +96,8 @@ export class TrainingRun {
   private readonly pending: PendingStep[] = [];
   private readonly readbacks: Promise<void>[] = [];
   private inFlight?: Promise<void>;
+  /** Active rows and pairs of the last step read back. */
+  private lastActive?: ActiveCounts;
   private nextStep = 0;
   private cumulativeExecuted = 0;
   private cumulativeNominal = 0;
@@ -208,14 +214,14 @@ export class TrainingRun {
   }
 
   /** Dispatches of one step, in order, and their executed FLOPs for k kept tokens. */
-  private stepDispatches(k: number): { dispatches: Dispatch[]; flops: number } {
+  private stepDispatches(k: number): { dispatches: Dispatch[]; flops: (active: ActiveCounts) => number } {
     const { model, frozen } = this;
     const selection = this.randomRng ? [] : model.selection;
     const dispatches = [
       ...(frozen?.forward ?? []), ...model.forward, ...this.scoreDispatches, ...selection,
       ...model.statistics, ...model.backward, ...model.optimizer,
     ];
-    return { dispatches, flops: sumFlops(dispatches, k) };
+    return { dispatches, flops: (active) => sumFlops(dispatches, { kept: k, ...active }) };
   }
 
   /** Encode and submit one training step; resolves once the previous step of this run has finished on the GPU. */
@@ -256,15 +262,16 @@ export class TrainingRun {
     // statistics, backward, optimizer.
     const device = model.device;
     const encoder = device.createCommandEncoder({ label: `${this.name}.step${step}` });
-    let flops: number;
+    let flops: (active: ActiveCounts) => number;
     if (this.micro) {
-      flops = this.micro.encode(encoder, k);
+      const microFlops = this.micro.encode(encoder, k);
+      flops = () => microFlops;
     } else {
       const shallowFlops = this.hierarchical?.encode(encoder) ?? 0;
       model.encodeZeroGradients(encoder);
       const plan = this.stepDispatches(k);
       encodeDispatches(encoder, plan.dispatches, `${this.name}.train`);
-      flops = shallowFlops + plan.flops;
+      flops = (active) => shallowFlops + plan.flops(active);
     }
 
     const T = model.dims.T;
@@ -310,7 +317,11 @@ export class TrainingRun {
   /** Turn the ring's records of every pending step up to lastStep into step records. */
   private async readRing(staging: GPUBuffer, lastStep: number): Promise<void> {
     await staging.mapAsync(GPUMapMode.READ);
-    const ring = new Float32Array(staging.getMappedRange().slice(0));
+    const bytes = staging.getMappedRange().slice(0);
+    const ring = new Float32Array(bytes);
+    // Count fields hold u32 bit patterns.
+    const counts = new Uint32Array(bytes);
+    const model = this.model;
     staging.unmap();
     staging.destroy();
 
@@ -325,7 +336,11 @@ export class TrainingRun {
         this.error = { step: p.step, message: `non-finite ${Number.isFinite(trainLoss) ? 'gradient norm' : 'loss'} at step ${p.step}` };
         continue;
       }
-      this.cumulativeExecuted += p.executedFlops;
+      // Positions after a sequence's last kept token skip the backward; the ring counts the rest.
+      const active = model.rowSkipping ? { activeRows: counts[base + METRIC_FIELDS.indexOf('activeRows')], activePairs: counts[base + METRIC_FIELDS.indexOf('activePairs')] } : model.allPositionsActive();
+      const executedFlops = p.executedFlops(active);
+      this.lastActive = active;
+      this.cumulativeExecuted += executedFlops;
       this.cumulativeNominal += p.nominalFlops;
       const record: StepRecord = {
         step: p.step,
@@ -339,7 +354,8 @@ export class TrainingRun {
         gradNorm,
         lr: p.lr,
         alpha: p.alpha,
-        executedFlops: p.executedFlops,
+        executedFlops,
+        activeTokens: active.activeRows * (this.micro ? this.micro.count : 1),
         nominalFlops: p.nominalFlops,
         cumulativeExecutedFlops: this.cumulativeExecuted,
         cumulativeNominalFlops: this.cumulativeNominal,
@@ -374,16 +390,17 @@ export class TrainingRun {
   /** Executed FLOPs of one step by part, for k kept tokens (micro-batches: the logical step's). */
   flopsBreakdown(k = this.history.at(-1)?.keptTokens ?? this.keptTokens()): FlopsBreakdown {
     const { model, frozen } = this;
+    const counts = { kept: k, ...(this.lastActive ?? model.allPositionsActive()) };
     const repeats = this.micro ? this.micro.count : 1;
     // With micro-batches the forward runs twice per micro-batch (scoring, then before the backward).
-    const forward = (this.micro ? 2 * repeats : 1) * sumFlops(model.forward, k)
-      + (frozen ? sumFlops(frozen.forward, k) : 0) + (this.hierarchical ? sumFlops(this.hierarchical.shallow.forward, k) : 0);
+    const forward = (this.micro ? 2 * repeats : 1) * sumFlops(model.forward, counts)
+      + (frozen ? sumFlops(frozen.forward, counts) : 0) + (this.hierarchical ? sumFlops(this.hierarchical.shallow.forward, counts) : 0);
     const keptRows = model.backward.filter((d) => d.flopsPerKeptRow !== undefined);
     const allRows = model.backward.filter((d) => d.flopsPerKeptRow === undefined);
-    const backwardKeptRows = repeats * sumFlops(keptRows, k);
-    const backwardAllRows = repeats * sumFlops(allRows, k);
-    const selection = sumFlops(this.randomRng ? [] : model.selection, k) + sumFlops(model.statistics, k) + sumFlops(this.scoreDispatches, k);
-    const optimizer = sumFlops(model.optimizer, k);
+    const backwardKeptRows = repeats * sumFlops(keptRows, counts);
+    const backwardAllRows = repeats * sumFlops(allRows, counts);
+    const selection = sumFlops(this.randomRng ? [] : model.selection, counts) + sumFlops(model.statistics, counts) + sumFlops(this.scoreDispatches, counts);
+    const optimizer = sumFlops(model.optimizer, counts);
     const total = forward + selection + backwardKeptRows + backwardAllRows + optimizer;
     return { keptTokens: k, forward, selection, backwardKeptRows, backwardAllRows, optimizer, keptRowShare: backwardKeptRows / total };
   }

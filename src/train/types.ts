@@ -109,6 +109,11 @@ export interface StepRecord {
   lossStd: number;
   keptTokens: number;
   totalTokens: number;
+  /**
+   * Positions whose backward ran in the blocks below the last: those at or before their
+   * sequence's last kept token (later ones get no gradient and are skipped).
+   */
+  activeTokens: number;
   gradNorm: number;
   lr: number;
   alpha: number;
@@ -149,7 +154,10 @@ export interface FlopsBreakdown {
   selection: number;
   /** Backward work that runs only on the kept rows. */
   backwardKeptRows: number;
-  /** Backward work that runs on every row, kept or not. */
+  /**
+   * Backward work that runs whatever the selection: on every row, or on every row at or
+   * before its sequence's last kept token (with the last step's count).
+   */
   backwardAllRows: number;
   optimizer: number;
   /** Share of a step that scales with the kept count; the most selection can save. */

@@ -5,7 +5,7 @@ import type { EvalRecord, ExperimentReport, StepRecord } from '../train/types.ts
 import { exportedReport, importedRuns, reportToCsv } from './results-file.ts';
 
 const STEP: StepRecord = {
-  step: 0, trainLoss: 4, selectedLoss: 4.5, meanEntropy: 4.2, threshold: null, lossStd: 0.3, keptTokens: 64, totalTokens: 128,
+  step: 0, trainLoss: 4, selectedLoss: 4.5, meanEntropy: 4.2, threshold: null, lossStd: 0.3, keptTokens: 64, totalTokens: 128, activeTokens: 128,
   gradNorm: 1, lr: 0.001, alpha: 0.5, executedFlops: 10, nominalFlops: 12, cumulativeExecutedFlops: 10, cumulativeNominalFlops: 12,
   cumulativeTokens: 128, ms: 5, elapsedMs: 5,
 };

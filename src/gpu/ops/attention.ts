@@ -4,9 +4,10 @@ import type { BufferSlice, Dispatch, KernelCache, KernelModule } from '../kernel
 import { UniformLayout } from '../uniforms.ts';
 import { grid1d, WG_1D } from '../workgroups.ts';
 
+/** skipRows: 1 when queries after each sequence's active length are skipped in the backward. */
 export const AttentionSizes = new UniformLayout('AttentionSizes', [
-  ['B', 'u32'], ['T', 'u32'], ['C', 'u32'], ['NH', 'u32'],
-] as const);
+  ['B', 'u32'], ['T', 'u32'], ['C', 'u32'], ['NH', 'u32'], ['skipRows', 'u32'],
+] as const, { skipRows: 0 });
 
 export const attentionModule: KernelModule = { name: 'attention', source, uniforms: [AttentionSizes] };
 
@@ -32,21 +33,31 @@ export function attentionForward(
   ];
 }
 
-/** Accumulates into dinp (B,T,3C); dpreatt (B,NH,T,T) is scratch. */
+/**
+ * Accumulates into dinp (B,T,3C); dpreatt (B,NH,T,T) is scratch. With `activeLengths`
+ * (B), queries after each sequence's active length are skipped (their dout must be
+ * zero), and the FLOPs are counted per active causal pair per head.
+ */
 export function attentionBackward(
   kernels: KernelCache,
   b: { dinp: BufferSlice; dpreatt: BufferSlice; dout: BufferSlice; inp: BufferSlice; att: BufferSlice },
   dims: AttentionDims,
+  activeLengths?: BufferSlice,
 ): Dispatch[] {
-  const uniform = kernels.uniform('attentionBackward', AttentionSizes.pack(dims));
+  const uniform = kernels.uniform('attentionBackward', AttentionSizes.pack({ ...dims, skipRows: activeLengths ? 1 : 0 }));
+  const lengths = activeLengths ?? kernels.placeholder;
   const HS = dims.C / dims.NH;
   const pairs = causalPairs(dims);
   const rows = dims.B * dims.NH * dims.T;
   const elements = dims.B * dims.T * dims.C;
-  return [
-    // dout·v (2·HS) and the softmax backward (≈5) per causal pair.
-    kernels.dispatch(attentionModule, 'attentionBackwardScores', [b.dpreatt, b.dout, b.inp, b.att, uniform], grid1d(rows, WG_1D), pairs * (2 * HS + 5)),
-    kernels.dispatch(attentionModule, 'attentionBackwardQuery', [b.dinp, b.dpreatt, b.inp, uniform], grid1d(elements, WG_1D), pairs * 2 * HS),
-    kernels.dispatch(attentionModule, 'attentionBackwardKeyValue', [b.dinp, b.dpreatt, b.att, b.dout, b.inp, uniform], grid1d(elements, WG_1D), pairs * 4 * HS),
+  // Per causal pair: dout·v (2·HS) and the softmax backward (≈5); dq (2·HS); dk and dv (4·HS).
+  const perPair = [2 * HS + 5, 2 * HS, 4 * HS];
+  const dispatches = [
+    kernels.dispatch(attentionModule, 'attentionBackwardScores', [b.dpreatt, b.dout, b.inp, b.att, uniform, lengths], grid1d(rows, WG_1D), pairs * perPair[0]),
+    kernels.dispatch(attentionModule, 'attentionBackwardQuery', [b.dinp, b.dpreatt, b.inp, uniform, lengths], grid1d(elements, WG_1D), pairs * perPair[1]),
+    kernels.dispatch(attentionModule, 'attentionBackwardKeyValue', [b.dinp, b.dpreatt, b.att, b.dout, b.inp, uniform, lengths], grid1d(elements, WG_1D), pairs * perPair[2]),
   ];
+  if (!activeLengths) return dispatches;
+  // Active pairs are counted over sequences, once; every head repeats them.
+  return dispatches.map((d, i) => ({ ...d, flops: 0, flopsPerActivePair: dims.NH * perPair[i] }));
 }

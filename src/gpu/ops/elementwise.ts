@@ -1,10 +1,12 @@
 // Host side of shaders/elementwise.wgsl: GELU and the residual add.
 import source from '../../../shaders/elementwise.wgsl?raw';
-import type { BufferSlice, Dispatch, KernelCache, KernelModule } from '../kernel.ts';
+import { perActiveRow, type BufferSlice, type Dispatch, type KernelCache, type KernelModule } from '../kernel.ts';
+import type { ActiveRows } from './matmul.ts';
 import { UniformLayout } from '../uniforms.ts';
 import { grid1d, WG_1D } from '../workgroups.ts';
 
-export const ElementwiseSizes = new UniformLayout('ElementwiseSizes', [['N', 'u32']] as const);
+/** skipT and rowWidth: positions per sequence and elements per row, when rows after each sequence's active length are skipped. */
+export const ElementwiseSizes = new UniformLayout('ElementwiseSizes', [['N', 'u32'], ['skipT', 'u32'], ['rowWidth', 'u32']] as const, { skipT: 0, rowWidth: 1 });
 
 export const elementwiseModule: KernelModule = { name: 'elementwise', source, uniforms: [ElementwiseSizes] };
 
@@ -23,11 +25,16 @@ export function geluBackward(
   b: { dinp: BufferSlice; inp: BufferSlice; dout: BufferSlice },
   dims: { N: number },
   perStepUniform?: GPUBuffer,
+  activeRows?: ActiveRows & { rowWidth: number },
 ): Dispatch[] {
-  const uniform = perStepUniform ?? kernels.uniform('geluBackward', ElementwiseSizes.pack(dims));
-  return [
-    kernels.dispatch(elementwiseModule, 'geluBackward', [b.dinp, b.inp, b.dout, uniform], grid1d(dims.N, WG_1D), GELU_BACKWARD_FLOPS * dims.N),
-  ];
+  const uniform = perStepUniform ?? kernels.uniform('geluBackward', ElementwiseSizes.pack({
+    N: dims.N, skipT: activeRows?.T ?? 0, rowWidth: activeRows?.rowWidth ?? 1,
+  }));
+  const dispatch = kernels.dispatch(
+    elementwiseModule, 'geluBackward', [b.dinp, b.inp, b.dout, uniform, activeRows?.lengths ?? kernels.placeholder],
+    grid1d(dims.N, WG_1D), GELU_BACKWARD_FLOPS * dims.N,
+  );
+  return [activeRows ? perActiveRow(dispatch, dims.N / activeRows.rowWidth) : dispatch];
 }
 
 export function residualForward(

@@ -1,11 +1,13 @@
 // Host side of shaders/layernorm.wgsl.
 import source from '../../../shaders/layernorm.wgsl?raw';
 import { LAYERNORM_EPS } from '../../model/config.ts';
-import type { BufferSlice, Dispatch, KernelCache, KernelModule } from '../kernel.ts';
+import { perActiveRow, type BufferSlice, type Dispatch, type KernelCache, type KernelModule } from '../kernel.ts';
+import type { ActiveRows } from './matmul.ts';
 import { UniformLayout } from '../uniforms.ts';
 import { ceilDiv, grid1d, WG_1D } from '../workgroups.ts';
 
-export const LayernormSizes = new UniformLayout('LayernormSizes', [['N', 'u32'], ['C', 'u32'], ['eps', 'f32']] as const);
+/** skipT: positions per sequence when rows after each sequence's active length are skipped; 0 for none. */
+export const LayernormSizes = new UniformLayout('LayernormSizes', [['N', 'u32'], ['C', 'u32'], ['eps', 'f32'], ['skipT', 'u32']] as const, { skipT: 0 });
 
 export const layernormModule: KernelModule = { name: 'layernorm', source, uniforms: [LayernormSizes] };
 
@@ -40,17 +42,20 @@ export function layernormBackward(
   },
   dims: { N: number; C: number },
   perStepUniform?: GPUBuffer,
+  activeRows?: ActiveRows,
 ): Dispatch[] {
-  const uniform = perStepUniform ?? kernels.uniform('layernormBackward', LayernormSizes.pack({ ...dims, eps: LAYERNORM_EPS }));
+  const uniform = perStepUniform ?? kernels.uniform('layernormBackward', LayernormSizes.pack({ ...dims, eps: LAYERNORM_EPS, skipT: activeRows?.T ?? 0 }));
+  const lengths = activeRows?.lengths ?? kernels.placeholder;
   const elements = dims.N * dims.C;
-  return [
+  const dispatches = [
     kernels.dispatch(
-      layernormModule, 'layernormBackwardInput', [b.dinp, b.dout, b.inp, b.weight, b.mean, b.rstd, uniform],
+      layernormModule, 'layernormBackwardInput', [b.dinp, b.dout, b.inp, b.weight, b.mean, b.rstd, uniform, lengths],
       grid1d(dims.N, WG_1D), BACKWARD_INPUT_FLOPS * elements,
     ),
     kernels.dispatch(
-      layernormModule, 'layernormBackwardParams', [b.dweight, b.dbias, b.dout, b.inp, b.mean, b.rstd, uniform],
+      layernormModule, 'layernormBackwardParams', [b.dweight, b.dbias, b.dout, b.inp, b.mean, b.rstd, uniform, lengths],
       [ceilDiv(dims.C, WG_1D), 1, 1], BACKWARD_PARAMS_FLOPS * elements,
     ),
   ];
+  return activeRows ? dispatches.map((d) => perActiveRow(d, dims.N)) : dispatches;
 }

@@ -8,7 +8,10 @@ import { ceilDiv, WG_REDUCE } from '../workgroups.ts';
 /** Fields of one metric record, in ring order. */
 export const METRIC_FIELDS = [
   'trainLoss', 'selectedLoss', 'meanEntropy', 'threshold', 'keptCount', 'gradNorm', 'clipScale', 'lossStd',
+  'activeRows', 'activePairs',
 ] as const;
+/** Fields stored as u32 bit patterns (exact counts) rather than f32 values. */
+export const METRIC_U32_FIELDS: readonly MetricField[] = ['activeRows', 'activePairs'];
 export type MetricField = (typeof METRIC_FIELDS)[number];
 /** Floats per record (fields padded to a multiple of 4). */
 export const METRIC_STRIDE = Math.ceil(METRIC_FIELDS.length / 4) * 4;
@@ -27,9 +30,22 @@ export const GradNormSizes = new UniformLayout('GradNormSizes', [
   ['P', 'u32'], ['perThread', 'u32'], ['partialCount', 'u32'], ['slot', 'u32'], ['maxNorm', 'f32'],
 ] as const);
 
+export const ActiveLengthSizes = new UniformLayout('ActiveLengthSizes', [['B', 'u32'], ['T', 'u32'], ['slot', 'u32']] as const);
+
 export const metricsModule: KernelModule = {
-  name: 'metrics', source, uniforms: [LossStatisticsSizes, GradNormSizes], prelude,
+  name: 'metrics', source, uniforms: [LossStatisticsSizes, GradNormSizes, ActiveLengthSizes], prelude,
 };
+
+/**
+ * Writes each sequence's active length (1 + its last kept position) and the active row
+ * and pair totals into the ring slot of the uniform. Integer work only.
+ */
+export function activeLengthsForward(
+  kernels: KernelCache,
+  b: { activeLengths: BufferSlice; ring: BufferSlice; mask: BufferSlice; uniform: GPUBuffer },
+): Dispatch[] {
+  return [kernels.dispatch(metricsModule, 'activeLengthsForward', [b.activeLengths, b.ring, b.mask, b.uniform], [1, 1, 1], 0)];
+}
 
 /** Elements each gradNormPartial thread sums; one workgroup covers WG_REDUCE times this. */
 export const GRAD_NORM_PER_THREAD = 16;
