@@ -123,6 +123,13 @@ describe('paired experiment', () => {
       expect(text.length).toBeGreaterThan(0);
       const again = await experiment.sample(0, 'The ', { maxTokens: 12, temperature: 1, topK: 10, seed: 3 });
       expect(again).toBe(text);
+      // Sampling and evaluation reuse the batch buffers; inspection still returns the training batch.
+      await experiment.evaluateAll();
+      const after = await experiment.inspect(0);
+      expect(after.step).toBe(0);
+      expect(Array.from(after.inputs)).toEqual(Array.from(view.inputs));
+      expect(Array.from(after.mask)).toEqual(Array.from(view.mask));
+      expect(Array.from(after.entropies)).toEqual(Array.from(view.entropies));
     } finally {
       experiment.destroy();
     }

@@ -10,14 +10,13 @@ import { NLP_CORPUS_FILE } from '../data/nlp-corpus.ts';
 import { CharTokenizer, Gpt2Tokenizer, type Tokenizer } from '../data/tokenizer.ts';
 import { acquireDevice, type GpuContext } from '../gpu/device.ts';
 import { KernelCache } from '../gpu/kernel.ts';
-import { readBytes } from '../gpu/buffers.ts';
 import { validateConfig, type GPT2Config } from '../model/config.ts';
 import { initParameters } from '../model/init.ts';
 import { parameterCount, parameterLayout } from '../model/layout.ts';
 import { largestBuffer } from '../model/activations.ts';
 import { EvalSet } from './evaluation.ts';
 import { generateTokens, type SampleOptions } from './sampling.ts';
-import { QueueClock, TrainingRun, type FrozenModel } from './trainer.ts';
+import { QueueClock, TrainingRun, type BatchSnapshot, type FrozenModel } from './trainer.ts';
 import { DEFAULT_ADA_OPTIONS, validateAdaOptions } from './ada.ts';
 import { checkpointTokenizer, loadCheckpoint, readModelCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { STRATEGIES, STRATEGIES_WITH_CHECKPOINT, type EvalRecord, type ExperimentConfig, type ExperimentReport, type RunSpec, type StepRecord } from './types.ts';
@@ -145,16 +144,8 @@ function formatLimitLine(label: string, bytes: number, limit: number): string {
   return `${label}: ${mib(bytes)} of ${mib(limit)} allowed`;
 }
 
-export interface BatchInspection {
-  /** (B,T) inputs and targets of the last training batch. */
-  inputs: Int32Array;
-  targets: Int32Array;
-  /** (B,T) per-token loss, entropy and selection mask (1 = kept) of that batch. */
-  losses: Float32Array;
-  entropies: Float32Array;
-  mask: Uint32Array;
-  /** Step whose batch this is (0-based). */
-  step: number;
+/** A run's last training batch, with the per-token score its selection ranked. */
+export interface BatchInspection extends BatchSnapshot {
   score: 'loss' | 'entropy';
 }
 
@@ -288,23 +279,12 @@ export class PairedExperiment {
     this.checkGpuErrors();
   }
 
-  /** Tokens, scores and mask of a run's last training batch (reads back between steps). */
+  /** Tokens, scores and mask of a run's last training batch, also after an evaluation or a sample (reads back between steps). */
   async inspect(runIndex: number): Promise<BatchInspection> {
     const run = this.runs[runIndex];
     if (!run) throw new Error(`no run ${runIndex}; the experiment has ${this.runs.length}`);
-    await run.flush();
-    const { device } = this.gpu;
-    const M = run.model.M;
-    const read = async (buffer: GPUBuffer) => (await readBytes(device, { buffer, offset: 0, size: M * 4 }));
-    return {
-      inputs: new Int32Array(await read(run.model.inputs)),
-      targets: new Int32Array(await read(run.model.targets)),
-      losses: new Float32Array(await read(run.model.acts.losses)),
-      entropies: new Float32Array(await read(run.model.acts.entropies)),
-      mask: new Uint32Array(await read(run.model.mask)),
-      step: this.completedSteps - 1,
-      score: run.model.score,
-    };
+    const batch = await run.inspectBatch();
+    return { ...batch, score: run.model.score };
   }
 
   /** Generate text from a run's current parameters. Call between steps: it reuses the run's activations. */
@@ -312,6 +292,7 @@ export class PairedExperiment {
     const run = this.runs[runIndex];
     if (!run) throw new Error(`no run ${runIndex}; the experiment has ${this.runs.length}`);
     await run.flush();
+    await run.preserveBatch();
     const context = Array.from(this.tokenizer.encode(prompt));
     if (context.length === 0) context.push(this.tokenizer.eotToken);
     const ids = await generateTokens(run.model, context, options);

@@ -5,7 +5,7 @@
 
 import type { Batch } from '../data/batches.ts';
 import { Rng } from '../data/rng.ts';
-import { createStorage, elementSlice } from '../gpu/buffers.ts';
+import { createStorage, elementSlice, readBytes } from '../gpu/buffers.ts';
 import { encodeDispatches, sumFlops, type Dispatch, type KernelCache } from '../gpu/kernel.ts';
 
 /** Positions whose backward runs in the earlier blocks (rows) and their causal pairs. */
@@ -23,6 +23,17 @@ import { MicroBatchPlan } from './micro-batch.ts';
 import { evaluationLosses, summarizeEvaluation, type EvalSet } from './evaluation.ts';
 import { learningRate } from './schedule.ts';
 import { MICRO_BATCH_STRATEGIES, RUN_OPTION_DEFAULTS, type EvalRecord, type FlopsBreakdown, type OptimizerConfig, type RunReport, type RunSpec, type StepRecord } from './types.ts';
+
+/** A training batch's tokens (B,T), per-token loss and entropy, and selection mask, on the host. */
+export interface BatchSnapshot {
+  /** 0-based step that trained on this batch. */
+  step: number;
+  inputs: Int32Array;
+  targets: Int32Array;
+  losses: Float32Array;
+  entropies: Float32Array;
+  mask: Uint32Array;
+}
 
 /** Tracks when the shared GPU queue last finished work, so each step's time excludes the previous step's. */
 export class QueueClock {
@@ -98,6 +109,8 @@ export class TrainingRun {
   private inFlight?: Promise<void>;
   /** Active rows and pairs of the last step read back. */
   private lastActive?: ActiveCounts;
+  /** The last training batch, copied before evaluation or sampling reused its buffers. */
+  private snapshot?: BatchSnapshot;
   private nextStep = 0;
   private cumulativeExecuted = 0;
   private cumulativeNominal = 0;
@@ -375,9 +388,37 @@ export class TrainingRun {
     this.readbacks.length = 0;
   }
 
+  /**
+   * Tokens, scores and mask of the last training batch. Evaluation and sampling reuse
+   * the model's batch buffers, so the batch is copied to the host before either runs.
+   */
+  async inspectBatch(): Promise<BatchSnapshot> {
+    await this.flush();
+    return this.snapshot?.step === this.nextStep - 1 ? this.snapshot : this.readBatch();
+  }
+
+  /** Copy the last training batch to the host unless it already is, before its buffers are reused. */
+  async preserveBatch(): Promise<void> {
+    if (this.nextStep > 0 && this.snapshot?.step !== this.nextStep - 1) this.snapshot = await this.readBatch();
+  }
+
+  private async readBatch(): Promise<BatchSnapshot> {
+    const { model } = this;
+    const read = (buffer: GPUBuffer) => readBytes(model.device, { buffer, offset: 0, size: model.M * 4 });
+    return {
+      step: this.nextStep - 1,
+      inputs: new Int32Array(await read(model.inputs)),
+      targets: new Int32Array(await read(model.targets)),
+      losses: new Float32Array(await read(model.acts.losses)),
+      entropies: new Float32Array(await read(model.acts.entropies)),
+      mask: new Uint32Array(await read(model.mask)),
+    };
+  }
+
   /** Validation perplexity per genre at the current parameters (between steps). */
   async evaluate(evalSet: EvalSet): Promise<EvalRecord> {
     await this.flush();
+    await this.preserveBatch();
     const losses = await evaluationLosses(this.model, evalSet);
     const record = summarizeEvaluation(this.nextStep, evalSet.batches, losses, this.model.dims.T);
     if (!Number.isFinite(record.valLoss)) {
