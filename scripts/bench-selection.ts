@@ -1,6 +1,6 @@
 // Benchmark: what ESLM's selection saves in executed FLOPs and in step time, against
-// CLM in the same run (paired runs alternate on one device, so the ratio holds across
-// machines even where absolute times do not). Runs the real runner twice: a GPT-2 BPE
+// CLM in the same run (paired runs alternate on one device, so the ratio carries over
+// between machines even where absolute times do not). Runs the real runner twice: a GPT-2 BPE
 // model, whose LM head dominates, and the character model.
 //
 // Usage: npx tsx scripts/bench-selection.ts [--alpha 0.6] [--steps 12]

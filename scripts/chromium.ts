@@ -1,4 +1,4 @@
-// Where Chromium is and which flags give it WebGPU on a machine without a GPU.
+// Chromium's location, and the flags that give it WebGPU on a machine without a GPU.
 import { existsSync } from 'node:fs';
 
 /**

@@ -72,7 +72,7 @@ const VALUE_OPTIONS = [
 ] as const;
 type ValueOption = (typeof VALUE_OPTIONS)[number];
 
-/** What each option accepts, as error messages state it. */
+/** Accepted values of each option, as error messages state them. */
 const ACCEPTED_VALUES: Record<ValueOption, string> = {
   '--preset': `one of ${PRESET_NAMES.join(', ')}`,
   '--corpus': `one of ${CORPORA.join(', ')}`,
@@ -220,7 +220,7 @@ function parseAlpha(value: string): number {
   return alpha;
 }
 
-/** A number in [0, 1), or [0, 1] when `closed`. */
+/** Parse a number in [0, 1), or in [0, 1] when `closed`. */
 function parseUnitInterval(option: ValueOption, value: string, closed: boolean): number {
   const number = parseDecimal(option, value);
   if (number < 0 || number > 1 || (!closed && number === 1)) throw invalidValue(option, value);

@@ -34,7 +34,7 @@ async function trainReport(name: string, args: string[]): Promise<ExperimentRepo
   return JSON.parse(readFileSync(out, 'utf8')) as ExperimentReport;
 }
 
-/** The report without the fields that measure time. */
+/** Return the report without the fields that measure time. */
 function withoutTimings(report: ExperimentReport): unknown {
   return {
     ...report,

@@ -49,7 +49,9 @@ async function startViteServer(): Promise<{ server: ViteDevServer; url: string }
   return { server, url: `http://127.0.0.1:${address.port}/runner.html` };
 }
 
-async function runInBrowser(browser: Browser, url: string, options: TrainOptions): Promise<RunnerResponse> {
+async function runInBrowser(
+  browser: Browser, url: string, options: TrainOptions, checkpoints: Record<string, string>,
+): Promise<RunnerResponse> {
   const page = await browser.newPage();
   page.on('console', (message) => {
     if (message.type() === 'error') log(`page console error: ${message.text()}`);
@@ -61,21 +63,13 @@ async function runInBrowser(browser: Browser, url: string, options: TrainOptions
   await page.goto(url, { waitUntil: 'load', timeout: PAGE_LOAD_TIMEOUT_MS });
   await page.waitForFunction(() => window.eslmRunner !== undefined, undefined, { timeout: PAGE_LOAD_TIMEOUT_MS });
 
-  const checkpoints = Object.fromEntries(
-    Object.entries(options.checkpointFiles).map(([name, path]) => [name, readCheckpointFile(path)]),
-  );
   const request: RunnerRequest = { config: options.config, runs: options.runs, checkpoints, saveCheckpoints: options.saveCheckpoints !== undefined };
   return page.evaluate((runnerRequest) => window.eslmRunner!.run(runnerRequest), request);
 }
 
-/** Read a checkpoint file as base64, resolving a relative path like --out does. */
-function readCheckpointFile(path: string): string {
-  const resolved = resolve(process.env.INIT_CWD ?? process.cwd(), path);
-  try {
-    return readFileSync(resolved).toString('base64');
-  } catch (error) {
-    throw new Error(`failed to read --checkpoint ${resolved}: ${(error as Error).message}`, { cause: error });
-  }
+/** Resolve a path given on the command line: npm runs scripts from the package root, so relative paths resolve against INIT_CWD, the directory npm was called from. */
+function userPath(path: string): string {
+  return resolve(process.env.INIT_CWD ?? process.cwd(), path);
 }
 
 function formatPerplexity(value: number | undefined): string {
@@ -111,20 +105,24 @@ class TrainError extends Error {
   }
 }
 
-/** Check the output paths and checkpoint files before any training, so a late failure loses no work. */
-function checkFiles(options: TrainOptions, outPath: string): void {
+/**
+ * Check the output paths and checkpoint files before any training, so a late failure
+ * loses no work. Returns the checkpoint files by name, base64-encoded for the page.
+ */
+function checkFiles(options: TrainOptions, outPath: string): Record<string, string> {
   if (existsSync(outPath) && statSync(outPath).isDirectory()) {
     throw new TrainError(`invalid --out ${outPath}: it is a folder, give a file path`, true);
   }
   if (options.saveCheckpoints !== undefined) {
-    const dir = resolve(process.env.INIT_CWD ?? process.cwd(), options.saveCheckpoints);
+    const dir = userPath(options.saveCheckpoints);
     if (existsSync(dir) && !statSync(dir).isDirectory()) {
       throw new TrainError(`invalid --save-checkpoints ${dir}: it is a file, give a folder path`, true);
     }
   }
-  for (const path of Object.values(options.checkpointFiles)) {
-    const resolved = resolve(process.env.INIT_CWD ?? process.cwd(), path);
-    let bytes: Uint8Array;
+  const checkpoints: Record<string, string> = {};
+  for (const [name, path] of Object.entries(options.checkpointFiles)) {
+    const resolved = userPath(path);
+    let bytes: Buffer;
     try {
       bytes = readFileSync(resolved);
     } catch (error) {
@@ -135,16 +133,17 @@ function checkFiles(options: TrainOptions, outPath: string): void {
     } catch (error) {
       throw new TrainError(`invalid --checkpoint ${resolved}: ${(error as Error).message}`, true);
     }
+    checkpoints[name] = bytes.toString('base64');
   }
   if (Object.keys(options.checkpointFiles).length > 0 && !options.runs.some((run) => run.checkpoint)) {
     log('train: warning: --checkpoint is ignored, no strategy in --strategy uses one (rho1, eslm-kd)');
   }
+  return checkpoints;
 }
 
 async function train(options: TrainOptions): Promise<void> {
-  // npm runs scripts from the package root, so a relative --out resolves against INIT_CWD, the directory npm was called from.
-  const outPath = resolve(process.env.INIT_CWD ?? process.cwd(), options.out);
-  checkFiles(options, outPath);
+  const outPath = userPath(options.out);
+  const checkpointFiles = checkFiles(options, outPath);
   const strategies = options.runs.map((run) => run.strategy).join(',');
   log(`train: preset ${options.preset}, strategies ${strategies}, alpha ${options.runs[0]?.alpha}, ${options.config.steps} steps, seed ${options.config.seed}`);
 
@@ -164,7 +163,7 @@ async function train(options: TrainOptions): Promise<void> {
     log(`train: serving ${started.url}`);
 
     browser = await chromium.launch({ executablePath: chromiumExecutable(), args: WEBGPU_CHROMIUM_ARGS, headless: true });
-    const { report, checkpoints, error } = await runInBrowser(browser, started.url, options);
+    const { report, checkpoints, error } = await runInBrowser(browser, started.url, options, checkpointFiles);
     if (error || !report) {
       if (error?.stack && process.env.ESLM_DEBUG) log(error.stack);
       throw new TrainError(error?.message ?? 'the page returned no report', error?.setup ?? false);
@@ -172,7 +171,7 @@ async function train(options: TrainOptions): Promise<void> {
 
     writeReport(report, outPath);
     if (options.saveCheckpoints !== undefined && checkpoints) {
-      const dir = resolve(process.env.INIT_CWD ?? process.cwd(), options.saveCheckpoints);
+      const dir = userPath(options.saveCheckpoints);
       mkdirSync(dir, { recursive: true });
       for (const [name, text] of Object.entries(checkpoints)) {
         const file = join(dir, `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.safetensors`);

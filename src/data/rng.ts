@@ -38,12 +38,12 @@ export class Rng {
   }
 }
 
-/** n token ids drawn uniformly from [0, vocabulary): test and benchmark inputs. */
+/** Draw n token ids uniformly from [0, vocabulary), for test and benchmark inputs. */
 export function randomTokens(rng: Rng, n: number, vocabulary: number): Int32Array {
   return Int32Array.from({ length: n }, () => rng.int(vocabulary));
 }
 
-/** n normal values times scale, each rounded to float32 so a GPU copy holds them exactly. */
+/** Draw n normal values times scale, each rounded to float32 so a GPU copy is exact. */
 export function randomFloat32Values(rng: Rng, n: number, scale = 1): Float64Array {
   return Float64Array.from({ length: n }, () => Math.fround(rng.normal() * scale));
 }

@@ -65,7 +65,7 @@ export interface AcquireOptions {
   /** Called for every uncaptured validation or out-of-memory error. */
   onError?: (error: GPUError) => void;
   label?: string;
-  /** What to lower when a buffer-size requirement is not met; replaces the generic advice. */
+  /** Advice on what to lower when a buffer-size requirement is not met, in place of the generic one. */
   limitHint?: string;
 }
 

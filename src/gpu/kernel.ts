@@ -104,7 +104,7 @@ export class KernelCache {
     return pipeline;
   }
 
-  /** A small uniform buffer holding `data`, owned by the cache. */
+  /** Create a small uniform buffer with `data`, owned by the cache. */
   uniform(label: string, data: ArrayBuffer): GPUBuffer {
     const buffer = this.device.createBuffer({
       label: `uniform.${label}`,

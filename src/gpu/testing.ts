@@ -7,7 +7,7 @@ import { encodeDispatches, KernelCache, type BufferSlice, type Dispatch } from '
 
 let shared: Promise<GpuContext> | undefined;
 
-/** One device per test file; validation errors fail the test through runChecked. */
+/** Return the test file's one device; runChecked turns its validation errors into test failures. */
 export function testDevice(): Promise<GpuContext> {
   shared ??= acquireDevice({ label: 'test.device' });
   return shared;

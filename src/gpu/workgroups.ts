@@ -24,7 +24,7 @@ export function grid1d(elements: number, workgroupSize: number): [number, number
   return [MAX_WORKGROUPS_PER_DIMENSION, y, 1];
 }
 
-/** One workgroup per row, split over x and y when rows exceed the per-dimension limit. */
+/** Return a grid of one workgroup per row, split over x and y when rows exceed the per-dimension limit. */
 export function rowGrid(rows: number): [number, number, number] {
   if (rows <= MAX_WORKGROUPS_PER_DIMENSION) return [rows, 1, 1];
   return [MAX_WORKGROUPS_PER_DIMENSION, Math.ceil(rows / MAX_WORKGROUPS_PER_DIMENSION), 1];

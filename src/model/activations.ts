@@ -137,7 +137,7 @@ export function tensorAllocations<Name extends string>(
   return out;
 }
 
-/** The largest buffer a model of this shape allocates: its name and size in bytes. */
+/** Return the largest buffer a model of this shape allocates: its name, shape and size in bytes. */
 export function largestBuffer(config: GPT2Config, dims: BatchDims, parameterElements: number): { name: string; shape: string; bytes: number } {
   let largest = { name: 'params', shape: '(P)', bytes: parameterElements * 4 };
   const tables = [

@@ -8,7 +8,7 @@ import { LAYERNORM_EPS } from './config.ts';
 import type { ActivationGradName } from './activations.ts';
 import { adamwUpdate } from '../gpu/ops/adamw.ts';
 import { attentionBackward, attentionForward } from '../gpu/ops/attention.ts';
-import { crossentropyBackward, crossentropyBackwardKept, crossentropyForward } from '../gpu/ops/crossentropy.ts';
+import { crossentropyBackward, crossentropyBackwardKept, crossentropyForward, CrossentropySizes } from '../gpu/ops/crossentropy.ts';
 import { distillBackward, distillForward } from '../gpu/ops/distill.ts';
 import { ElementwiseSizes, geluBackward, geluForward, residualForward } from '../gpu/ops/elementwise.ts';
 import { encoderBackward, encoderForward } from '../gpu/ops/encoder.ts';
@@ -96,17 +96,21 @@ export function buildStatistics(kernels: KernelCache, model: Gpt2Gpu): Dispatch[
  * rows, and dlnfKept, the head's input gradient of those rows (compacted too).
  * Gradients equal the dense masked backward's: the dropped rows would only add zeros.
  */
-function lmHeadBackwardKept(kernels: KernelCache, model: Gpt2Gpu): Dispatch[] {
+function lmHeadBackwardKept(kernels: KernelCache, model: Gpt2Gpu, keptRows: GPUBuffer): Dispatch[] {
   const { nEmbd: C, vocabSize: V } = model.config;
   const M = model.M;
-  const u = model.uniforms;
+  const u = {
+    crossentropyKept: model.keptCountUniform(kernels, 'crossentropyKept', (k) => CrossentropySizes.pack({ M: k, V, invKept: 1 / k })),
+    lmHeadDinp: model.keptCountUniform(kernels, 'lmHeadDinp', (k) => MatmulSizes.pack({ M: k, N: C, K: V })),
+    lmHeadDweight: model.keptCountUniform(kernels, 'lmHeadDweight', (k) => MatmulSizes.pack({ M: V, N: C, K: k })),
+  };
   const keptIndices = model.whole(model.keptIndices);
   return [
     ...crossentropyBackwardKept(kernels, {
       dlogitsKept: model.dact('dlogitsKept'), logits: model.act('logits'), rowStats: model.act('rowStats'),
       targets: model.whole(model.targets), keptIndices,
     }, { maxKept: M, V }, u.crossentropyKept).map((d) => perKeptRow(d, M)),
-    ...gatherRows(kernels, { out: model.dact('lnfKept'), inp: model.act('lnf'), indices: keptIndices }, { maxRows: M, C }, u.keptRows),
+    ...gatherRows(kernels, { out: model.dact('lnfKept'), inp: model.act('lnf'), indices: keptIndices }, { maxRows: M, C }, keptRows),
     // dlnfKept (k,C) = dlogitsKept (k,V) · wte (V,C), overwritten.
     perKeptRow(gemm(kernels, model.dact('dlnfKept'), model.dact('dlogitsKept'), model.param('wte'), { M, N: C, K: V }, {
       transA: false, transB: false, accumulate: false, label: 'lmHead.dinpKept', uniform: u.lmHeadDinp,
@@ -119,8 +123,8 @@ function lmHeadBackwardKept(kernels: KernelCache, model: Gpt2Gpu): Dispatch[] {
 }
 
 /**
- * A linear layer's backward over the k kept rows (compacted): dinp (k,C) overwritten,
- * dweight (OC,C) and dbias (OC) accumulated. Dispatches are sized for M rows.
+ * Build a linear layer's backward over the k kept rows (compacted): dinp (k,C) is
+ * overwritten, dweight (OC,C) and dbias (OC) accumulate. Dispatches are sized for M rows.
  */
 function linearBackwardKept(
   kernels: KernelCache,
@@ -147,22 +151,21 @@ function linearBackwardKept(
 }
 
 /**
- * The final LayerNorm and the last block's position-wise backward (MLP, ln2, attention
- * output projection) over the kept rows only: the residual stream's gradient is zero on
+ * Build the final LayerNorm and the last block's position-wise backward (MLP, ln2,
+ * attention output projection) over the kept rows only: the residual stream's gradient is zero on
  * every other row there, because nothing after the last block mixes positions. The
  * results are scattered back for the attention backward, which needs every position.
  */
-function finalBackwardKept(kernels: KernelCache, model: Gpt2Gpu): Dispatch[] {
+function finalBackwardKept(kernels: KernelCache, model: Gpt2Gpu, keptRows: GPUBuffer): Dispatch[] {
   const { nEmbd: C, nLayer: L } = model.config;
   const M = model.M;
   const l = L - 1;
   const keptIndices = model.whole(model.keptIndices);
-  const u = model.uniforms;
   const rows1 = model.keptCountUniform(kernels, 'keptRows1', (k) => RowSizes.pack({ rows: k, C: 1 }));
   const rows4C = model.keptCountUniform(kernels, 'keptRows4C', (k) => RowSizes.pack({ rows: k, C: 4 * C }));
   const layernormSizes = model.keptCountUniform(kernels, 'layernormKept', (k) => LayernormSizes.pack({ N: k, C, eps: LAYERNORM_EPS }));
   const geluSizes = model.keptCountUniform(kernels, 'geluKept', (k) => ElementwiseSizes.pack({ N: 4 * C * k }));
-  const rowUniforms = new Map([[1, rows1], [C, u.keptRows], [4 * C, rows4C]]);
+  const rowUniforms = new Map([[1, rows1], [C, keptRows], [4 * C, rows4C]]);
   const gather = (out: ActivationGradName, inp: BufferSlice, width: number) => gatherRows(kernels, {
     out: model.dact(out), inp, indices: keptIndices,
   }, { maxRows: M, C: width }, rowUniforms.get(width)!);
@@ -206,14 +209,14 @@ function finalBackwardKept(kernels: KernelCache, model: Gpt2Gpu): Dispatch[] {
       dinp: model.dact('dattyKept'), dweight: model.grad('attprojw', l), dbias: model.grad('attprojb', l),
       dout: dres, inp: model.dact('attyKept'), weight: model.param('attprojw', l),
     }, { C, OC: C }, `attproj${l}`),
-    ...scatterRows(kernels, { out: model.dact('datty', l), inp: model.dact('dattyKept'), indices: keptIndices }, { maxRows: M, C }, u.keptRows),
-    ...scatterRows(kernels, { out: model.dact('dresidual'), inp: dres, indices: keptIndices }, { maxRows: M, C }, u.keptRows),
+    ...scatterRows(kernels, { out: model.dact('datty', l), inp: model.dact('dattyKept'), indices: keptIndices }, { maxRows: M, C }, keptRows),
+    ...scatterRows(kernels, { out: model.dact('dresidual'), inp: dres, indices: keptIndices }, { maxRows: M, C }, keptRows),
   ];
 }
 
 /**
- * The dense masked backward of cross-entropy (or of the distillation loss) and LM head:
- * every row, dropped ones multiplied by zero.
+ * Build the dense masked backward of cross-entropy (or of the distillation loss) and
+ * the LM head: every row, dropped ones multiplied by zero.
  */
 function lmHeadBackwardDense(kernels: KernelCache, model: Gpt2Gpu): Dispatch[] {
   const { nEmbd: C, vocabSize: V } = model.config;
@@ -241,7 +244,7 @@ function lmHeadBackwardDense(kernels: KernelCache, model: Gpt2Gpu): Dispatch[] {
   ];
 }
 
-/** A block's backward from residual3 down to the attention output (MLP, ln2, attention projection), on every row. */
+/** Build a block's backward from residual3 down to the attention output (MLP, ln2, attention projection) on every row. */
 function positionWiseBackward(kernels: KernelCache, model: Gpt2Gpu, l: number): Dispatch[] {
   const { B, T } = model.dims;
   const { nEmbd: C } = model.config;
@@ -288,7 +291,8 @@ export function buildBackward(kernels: KernelCache, model: Gpt2Gpu): Dispatch[] 
       activeLengths: model.whole(model.activeLengths), ring: model.whole(model.ring), mask: model.whole(model.mask),
       uniform: model.uniforms.activeLengths,
     }));
-    out.push(...lmHeadBackwardKept(kernels, model), ...finalBackwardKept(kernels, model));
+    const keptRows = model.keptCountUniform(kernels, 'keptRows', (k) => RowSizes.pack({ rows: k, C }));
+    out.push(...lmHeadBackwardKept(kernels, model, keptRows), ...finalBackwardKept(kernels, model, keptRows));
   } else {
     // Cross-entropy (mask, 1/k), the tied LM head into dlnf, then the final LayerNorm:
     // dresidual becomes d residual3[L−1].

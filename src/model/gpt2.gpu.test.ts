@@ -100,7 +100,7 @@ describe('GPT-2 training step', () => {
   });
 });
 
-/** The selection mask of a first step on the batch, read from a fresh model. */
+/** Return the selection mask of a first step on the batch, read from a fresh model. */
 async function expectedMask(batch: { inputs: Int32Array; targets: Int32Array }, k: number): Promise<Uint32Array> {
   const { device } = await testDevice();
   const model = await makeModel('eslm-loss');

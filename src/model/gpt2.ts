@@ -10,8 +10,6 @@ import { sumFlops } from '../gpu/kernel.ts';
 import { AdamwParams } from '../gpu/ops/adamw.ts';
 import { CrossentropySizes } from '../gpu/ops/crossentropy.ts';
 import { DistillSizes } from '../gpu/ops/distill.ts';
-import { MatmulSizes } from '../gpu/ops/matmul.ts';
-import { RowSizes } from '../gpu/ops/rows.ts';
 import { ActiveLengthSizes, GRAD_NORM_PER_THREAD, gradNormPartialCount, GradNormSizes, LossStatisticsSizes, METRIC_STRIDE } from '../gpu/ops/metrics.ts';
 import { checkKeptCount, SELECT_STATS_LENGTH, SelectSizes } from '../gpu/ops/select.ts';
 import {
@@ -22,7 +20,7 @@ import { validateConfig, type GPT2Config } from './config.ts';
 import { buildBackward, buildForward, buildOptimizer, buildSelection, buildStatistics } from './gpt2-plan.ts';
 import { dataRanges, layerOffset, parameterLayout, type ParameterLayout, type ParameterName } from './layout.ts';
 
-/** Which per-token score the selection ranks. */
+/** Per-token score that the selection ranks. */
 export type ScoreKind = 'loss' | 'entropy';
 
 export interface AdamwStep {
@@ -119,10 +117,6 @@ export class Gpt2Gpu {
   readonly uniforms: {
     select: GPUBuffer;
     crossentropyBackward: GPUBuffer;
-    crossentropyKept: GPUBuffer;
-    keptRows: GPUBuffer;
-    lmHeadDinp: GPUBuffer;
-    lmHeadDweight: GPUBuffer;
     statistics: GPUBuffer;
     gradNorm: GPUBuffer;
     adamw: GPUBuffer;
@@ -211,10 +205,6 @@ export class Gpt2Gpu {
     this.uniforms = {
       select: kernels.uniform(`${label}.select`, new ArrayBuffer(SelectSizes.byteSize)),
       crossentropyBackward: kernels.uniform(`${label}.crossentropyBackward`, new ArrayBuffer(CrossentropySizes.byteSize)),
-      crossentropyKept: kernels.uniform(`${label}.crossentropyKept`, new ArrayBuffer(CrossentropySizes.byteSize)),
-      keptRows: kernels.uniform(`${label}.keptRows`, new ArrayBuffer(RowSizes.byteSize)),
-      lmHeadDinp: kernels.uniform(`${label}.lmHeadDinp`, new ArrayBuffer(MatmulSizes.byteSize)),
-      lmHeadDweight: kernels.uniform(`${label}.lmHeadDweight`, new ArrayBuffer(MatmulSizes.byteSize)),
       statistics: kernels.uniform(`${label}.statistics`, new ArrayBuffer(LossStatisticsSizes.byteSize)),
       gradNorm: kernels.uniform(`${label}.gradNorm`, new ArrayBuffer(GradNormSizes.byteSize)),
       adamw: kernels.uniform(`${label}.adamw`, new ArrayBuffer(AdamwParams.byteSize)),
@@ -279,7 +269,7 @@ export class Gpt2Gpu {
     return this.parameterSlice(this.grads, name, layer);
   }
 
-  /** A uniform buffer rewritten every step from the kept count k (for kernels sized by k). */
+  /** Create a uniform buffer that writeStepUniforms rewrites from the kept count k (for kernels sized by k). */
   keptCountUniform(kernels: KernelCache, label: string, pack: (k: number) => ArrayBuffer): GPUBuffer {
     const buffer = kernels.uniform(`${this.label}.${label}`, pack(this.M));
     this.keptCountUniforms.push({ buffer, pack });
@@ -336,16 +326,16 @@ export class Gpt2Gpu {
     const queue = this.device.queue;
     const V = this.config.vocabSize;
     const P = this.layout.total;
+
+    // Selection, loss backward and the kept-row kernels.
     queue.writeBuffer(this.uniforms.crossentropyBackward, 0, CrossentropySizes.pack({ M: this.M, V, invKept: 1 / k }));
     if (logicalM === this.M) {
       // The model's own selection and kept-row backward; micro-batches use neither.
       queue.writeBuffer(this.uniforms.select, 0, SelectSizes.pack({ M: this.M, k }));
-      queue.writeBuffer(this.uniforms.crossentropyKept, 0, CrossentropySizes.pack({ M: k, V, invKept: 1 / k }));
-      queue.writeBuffer(this.uniforms.keptRows, 0, RowSizes.pack({ rows: k, C: this.config.nEmbd }));
-      queue.writeBuffer(this.uniforms.lmHeadDinp, 0, MatmulSizes.pack({ M: k, N: this.config.nEmbd, K: V }));
-      queue.writeBuffer(this.uniforms.lmHeadDweight, 0, MatmulSizes.pack({ M: V, N: this.config.nEmbd, K: k }));
       for (const { buffer, pack } of this.keptCountUniforms) queue.writeBuffer(buffer, 0, pack(k));
     }
+
+    // Metric ring slot, clipping and AdamW.
     queue.writeBuffer(this.uniforms.statistics, 0, LossStatisticsSizes.pack({ M: this.M, slot }));
     queue.writeBuffer(this.uniforms.activeLengths, 0, ActiveLengthSizes.pack({ B: this.dims.B, T: this.dims.T, slot }));
     queue.writeBuffer(this.uniforms.gradNorm, 0, GradNormSizes.pack({

@@ -42,7 +42,7 @@ export class AdaController {
     this.alpha = Math.min(options.alphaMax, Math.max(options.alphaMin, initialAlpha));
   }
 
-  /** The target α for a coefficient of variation of the token losses. */
+  /** Return the target α for a coefficient of variation of the token losses. */
   target(cv: number): number {
     const { alphaMin, alphaMax, cvLow, cvHigh } = this.options;
     const t = Math.min(1, Math.max(0, (cv - cvLow) / (cvHigh - cvLow)));

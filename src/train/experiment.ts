@@ -87,8 +87,8 @@ export function validateExperiment(config: ExperimentConfig, runs: readonly RunS
 }
 
 /**
- * Evaluation batches per model batch size. Runs evaluate on their own model's rows (a
- * micro-batch, or hierarchical ESLM's kept sequences); every size packs the same
+ * Evaluation batches per model batch size. Runs evaluate on their own model's rows, a
+ * micro-batch or hierarchical ESLM's kept sequences. Every size packs the same
  * validation windows, so every run is scored on the same tokens.
  */
 class EvalSetCache {
@@ -260,7 +260,7 @@ export class PairedExperiment {
     }
   }
 
-  /** One batch for every run in turn, then an evaluation when one is due. */
+  /** Train every run on one batch in turn, then evaluate when an evaluation is due. */
   async trainStep(): Promise<void> {
     if (this.finished) throw new Error(`experiment finished after ${this.completedSteps} steps`);
     this.checkGpuErrors();

@@ -18,7 +18,7 @@ import { presetConfig } from './presets.ts';
 
 const CONFIG: GPT2Config = { nLayer: 3, nHead: 2, nEmbd: 16, blockSize: 8, vocabSize: 29 };
 
-/** The first `layers` blocks of a flat parameter array, laid out for a model of that depth. */
+/** Copy the first `layers` blocks of a flat parameter array into the layout of a model of that depth. */
 function truncatedParameters(params: Float32Array, config: GPT2Config, layers: number): Float64Array {
   const full = parameterLayout(config);
   const shallowConfig = { ...config, nLayer: layers };

@@ -1,15 +1,14 @@
 // Hierarchical ESLM: a shallow early-exit pass (the first E blocks, then the final
 // LayerNorm and the LM head, with the model's current weights) scores each sequence by
-// its mean token loss; only the sequences at or above the sequence-level VaR go on to
+// its mean token loss. Only the sequences at or above the sequence-level VaR go on to
 // the full forward and backward, where token-level ESLM selects again. Dropped
 // sequences skip all full-model work. The shallow pass is real work and counts in both
 // FLOPs figures.
 
-import { elementSlice } from '../gpu/buffers.ts';
+import { createStorage, elementSlice } from '../gpu/buffers.ts';
 import { encodeDispatches, sumFlops, type Dispatch, type KernelCache } from '../gpu/kernel.ts';
 import { gatherRowsU32, rowMeans, RowSizes } from '../gpu/ops/rows.ts';
 import { SELECT_STATS_LENGTH, selectTopK } from '../gpu/ops/select.ts';
-import { createStorage } from '../gpu/buffers.ts';
 import { nominalForwardFlopsPerToken } from '../model/flops.ts';
 import { Gpt2Gpu } from '../model/gpt2.ts';
 import { layerOffset, parameterLayout } from '../model/layout.ts';

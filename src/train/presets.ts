@@ -75,7 +75,7 @@ export const PRESETS = {
 export type PresetName = keyof typeof PRESETS;
 export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
 
-/** A deep copy of a preset, safe to modify. */
+/** Return a deep copy of a preset, safe to modify. */
 export function presetConfig(name: PresetName): ExperimentConfig {
   return structuredClone(PRESETS[name]) as ExperimentConfig;
 }

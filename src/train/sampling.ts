@@ -50,8 +50,8 @@ export async function generateTokens(model: Gpt2Gpu, context: number[], options:
   const targets = new Int32Array(model.M);
 
   for (let i = 0; i < options.maxTokens; i++) {
-    // Row 0 holds the last T tokens; later positions and rows are zeros, which causal
-    // attention keeps from influencing the positions that are read.
+    // Row 0 contains the last T tokens. Later positions and rows are zeros, and causal
+    // attention keeps them from influencing the positions that are read.
     const window = tokens.slice(-T);
     inputs.fill(0);
     inputs.set(window, 0);

@@ -194,7 +194,7 @@ export class TrainingRun {
     return this.error !== undefined;
   }
 
-  /** The selection level of the next step: the run's α, Ada-ESLM's current α, 0 for CLM. */
+  /** Return the selection level of the next step: the run's α, Ada-ESLM's current α, or 0 for CLM. */
   currentAlpha(): number {
     if (this.spec.strategy === 'clm') return 0;
     return this.ada ? this.ada.alpha : this.spec.alpha;
@@ -206,7 +206,7 @@ export class TrainingRun {
     return this.spec.strategy === 'clm' ? selectable : keptCount(this.currentAlpha(), selectable);
   }
 
-  /** The random control's mask: k distinct tokens drawn uniformly (partial Fisher–Yates), written from the host. */
+  /** Write the random control's mask from the host: k distinct tokens drawn uniformly (partial Fisher–Yates). */
   private writeRandomSelection(k: number): void {
     const M = this.model.M;
     const order = Array.from({ length: M }, (_, i) => i);

@@ -37,7 +37,7 @@ export interface StrategyInfo {
   options: readonly RunOptionField[];
 }
 
-/** Whether the engine can split this strategy's batch into micro-batches. */
+/** Return whether the engine can split this strategy's batch into micro-batches. */
 export function supportsMicroBatches(strategy: StrategyName): boolean {
   return MICRO_BATCH_STRATEGIES.includes(strategy);
 }

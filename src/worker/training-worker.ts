@@ -130,13 +130,6 @@ interface Session {
   pendingSteps: StepRecord[][];
   /** Runs whose early stop was already reported. */
   reportedErrors: Set<number>;
-  /**
-   * Whether the models' input, target and loss buffers still contain the last training
-   * batch. Evaluation and sampling run through the same buffers and overwrite them.
-   */
-  batchBuffersFresh: boolean;
-  /** An inspection is due but waits for a step whose buffers are fresh. */
-  inspectionDue: boolean;
   /** Last inspection read back per run. */
   inspections: (TokenInspection | undefined)[];
 }
@@ -196,23 +189,15 @@ async function captureInspections(s: Session): Promise<void> {
 }
 
 /**
- * Sends the selected run's last training batch. The batch is read back only while the
- * models' buffers still contain it (see Session.batchBuffersFresh). Otherwise the copy
- * read after an earlier step is sent, or nothing when there is none.
+ * Sends the selected run's last training batch. PairedExperiment.inspect returns it even
+ * after an evaluation or a sample reused the models' buffers.
  */
 async function sendInspection(s: Session): Promise<void> {
   if (s.experiment.completedSteps === 0) return;
-  if (s.batchBuffersFresh) await captureInspections(s);
+  await captureInspections(s);
   const runIndex = Math.min(s.inspectRun, s.experiment.runs.length - 1);
   const inspection = s.inspections[runIndex];
   if (inspection) post({ type: 'inspection', inspection });
-}
-
-/** Returns whether the step just completed ended with an evaluation, by the schedule of PairedExperiment.trainStep. */
-function evaluatedAfterStep(s: Session): boolean {
-  const { evalEvery, steps } = s.experiment.config;
-  const completed = s.experiment.completedSteps;
-  return completed === steps || (evalEvery > 0 && completed % evalEvery === 0);
 }
 
 async function finish(s: Session, stoppedByUser: boolean): Promise<void> {
@@ -228,13 +213,8 @@ async function trainLoop(s: Session): Promise<void> {
   try {
     while (s.state === 'running' && !s.experiment.finished) {
       await exclusive(() => s.experiment.trainStep());
-      s.batchBuffersFresh = !evaluatedAfterStep(s);
       sendPendingSteps(s);
-      if (s.experiment.completedSteps % s.inspectEvery === 0) s.inspectionDue = true;
-      if (s.inspectionDue && s.batchBuffersFresh) {
-        s.inspectionDue = false;
-        await sendInspection(s);
-      }
+      if (s.experiment.completedSteps % s.inspectEvery === 0) await sendInspection(s);
       await yieldToEvents();
     }
   } catch (error) {
@@ -328,8 +308,6 @@ async function start(command: Extract<WorkerCommand, { type: 'start' }>): Promis
     loopActive: false,
     pendingSteps,
     reportedErrors: new Set(),
-    batchBuffersFresh: false,
-    inspectionDue: false,
     inspections: [],
   };
   session = s;
@@ -415,11 +393,6 @@ async function handle(command: WorkerCommand): Promise<void> {
         return;
       }
       try {
-        // Read the batches before sampling overwrites them, so the token view can still show them.
-        if (s.batchBuffersFresh) {
-          s.batchBuffersFresh = false;
-          await captureInspections(s);
-        }
         const text = await exclusive(() => s.experiment.sample(command.runIndex, command.request.prompt, command.request));
         post({ type: 'sample', requestId: command.requestId, runIndex: command.runIndex, text });
       } catch (error) {

@@ -15,7 +15,7 @@ export const adamwModule: KernelModule = { name: 'adamw', source, uniforms: [Ada
 // Per element, counted from the kernel body (clip, two moments, bias correction, update).
 const ADAMW_FLOPS = 16;
 
-/** Updates params, m and v in place; `uniform` holds AdamwParams, written each step. */
+/** Updates params, m and v in place. `uniform` contains AdamwParams, written each step. */
 export function adamwUpdate(
   kernels: KernelCache,
   b: {

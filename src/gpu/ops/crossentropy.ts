@@ -55,7 +55,7 @@ export function crossentropyBackward(
 
 /**
  * dlogits of the kept tokens only, compacted: row r of dlogitsKept (k,V) is token
- * keptIndices[r]. `uniform` (CrossentropySizes) holds M = k and 1/k for the step; the
+ * keptIndices[r]. `uniform` (CrossentropySizes) contains M = k and 1/k for the step; the
  * dispatch covers maxKept rows.
  */
 export function crossentropyBackwardKept(

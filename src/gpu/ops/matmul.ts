@@ -49,7 +49,7 @@ export function gemm(
   const workgroups: [number, number, number] = [ceilDiv(dims.N, tile), ceilDiv(dims.M, tile), 1];
   const extra = (options.bias ? 1 : 0) + (options.accumulate ? 1 : 0);
   const flops = 2 * dims.M * dims.N * dims.K + extra * dims.M * dims.N;
-  // Without a bias, binding 3 still needs a buffer; `a` stands in and is never read.
+  // Without a bias, binding 3 still needs a buffer, so `a` is bound there and never read.
   const lengths = options.activeRows?.lengths ?? kernels.placeholder;
   return kernels.dispatch(matmulModule, 'matmul', [out, a, b, options.bias ?? a, uniform, lengths], workgroups, flops, {
     constants: {

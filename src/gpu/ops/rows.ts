@@ -10,7 +10,7 @@ export const rowsModule: KernelModule = { name: 'rows', source, uniforms: [RowSi
 
 /**
  * out (rows,C) = inp[indices[r]]; `maxRows` sizes the dispatch, `uniform` (RowSizes)
- * holds the current row count. Copies only, so it counts no FLOPs.
+ * contains the current row count. Copies only, so it counts no FLOPs.
  */
 export function gatherRows(
   kernels: KernelCache,
