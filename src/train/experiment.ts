@@ -8,7 +8,7 @@ import { tokenizeCorpus, type TokenizedCorpus } from '../data/corpus.ts';
 import { corpusUrl, loadBrownDocuments } from '../data/load.ts';
 import { NLP_CORPUS_FILE } from '../data/nlp-corpus.ts';
 import { CharTokenizer, Gpt2Tokenizer, type Tokenizer } from '../data/tokenizer.ts';
-import { acquireDevice, type GpuContext } from '../gpu/device.ts';
+import { acquireDevice, LimitError, type GpuContext } from '../gpu/device.ts';
 import { KernelCache } from '../gpu/kernel.ts';
 import { validateConfig, type GPT2Config } from '../model/config.ts';
 import { initParameters } from '../model/init.ts';
@@ -213,6 +213,12 @@ export class PairedExperiment {
       onError: (error) => gpuErrors.push(error.message),
       onLost: (info) => gpuErrors.push(`the GPU device was lost (${info.reason}): ${info.message}`),
     }));
+    // A device given by the caller was requested without these needs, so check them here.
+    const granted = Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize);
+    if (largest.bytes > granted) {
+      const limit = largest.bytes > gpu.limits.maxBufferSize ? 'maxBufferSize' : 'maxStorageBufferBindingSize';
+      throw new LimitError(limit, largest.bytes, granted, hint);
+    }
     const kernels = new KernelCache(gpu.device);
     log(`adapter: ${gpu.adapter.vendor || 'unknown vendor'} ${gpu.adapter.architecture} ${gpu.adapter.description}` +
       `${gpu.adapter.isFallbackAdapter ? ' (fallback adapter: software, slow)' : ''}`);

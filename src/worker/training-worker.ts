@@ -3,11 +3,10 @@
 /// <reference lib="webworker" />
 
 import type { BrownDocument } from '../data/brown.ts';
-import { CharTokenizer } from '../data/tokenizer.ts';
 import { benchmarkMatmul } from '../gpu/benchmark.ts';
-import { acquireDevice, LimitError, WebGpuUnavailableError, type GpuContext } from '../gpu/device.ts';
+import { acquireDevice, WebGpuUnavailableError, type GpuContext } from '../gpu/device.ts';
 import { PairedExperiment, type BatchInspection } from '../train/experiment.ts';
-import type { ExperimentConfig, StepRecord } from '../train/types.ts';
+import type { StepRecord } from '../train/types.ts';
 import { checkCheckpointFile } from './checkpoint-check.ts';
 import { loadCorpus, prefetchDefaultCorpus } from './corpus.ts';
 import type { LimitTable, TokenInspection, WorkerCommand, WorkerEvent } from './protocol.ts';
@@ -83,22 +82,6 @@ async function probe(): Promise<void> {
     post({ type: 'benchmark', result });
   } catch (error) {
     post({ type: 'log', line: `matmul benchmark failed: ${errorMessage(error)}` });
-  }
-}
-
-/**
- * Throws a LimitError when the logits buffer (B·T·V floats, the largest binding) exceeds
- * what the device grants, before any buffer is created.
- */
-function checkLogitsLimit(config: ExperimentConfig, documents: readonly BrownDocument[], context: GpuContext): void {
-  const vocabSize = config.tokenizer === 'gpt2'
-    ? 50257
-    : CharTokenizer.fromText(documents.map((doc) => doc.text).join('')).vocabSize;
-  const logitsBytes = config.batchSize * config.seqLen * vocabSize * 4;
-  const available = context.limits.maxStorageBufferBindingSize;
-  if (logitsBytes > available) {
-    throw new LimitError('maxStorageBufferBindingSize', logitsBytes, available,
-      'lower the batch size or the sequence length (the logits buffer is B·T·V floats), or use the character tokenizer');
   }
 }
 
@@ -259,7 +242,6 @@ async function start(command: Extract<WorkerCommand, { type: 'start' }>): Promis
   if (mine !== generation) return;
 
   const context = await ensureDevice();
-  checkLogitsLimit(command.config, documents, context);
 
   // NOTE: PairedExperiment.create reports no progress of its own, so its log lines mark
   // the stages: the first one follows tokenisation, the rest follow building the runs.
